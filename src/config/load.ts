@@ -1,0 +1,83 @@
+import convict from 'convict';
+import { readFileSync } from 'node:fs';
+import { schema } from './schema.js';
+import type { PlugConfig } from './schema.js';
+
+export type { PlugConfig };
+
+export interface BridgeConfig {
+  tuya: {
+    accessId: string;
+    accessKey: string;
+    region: string;
+    baseUrl: string;
+    timeoutMs: number;
+    switchCode: string;
+  };
+  plugs: PlugConfig[];
+  defaultPlug: string;
+  mqtt: {
+    url: string;
+    username: string;
+    password: string;
+    baseTopic: string;
+    clientId: string;
+    reconnectMs: number;
+  };
+  broker: { enabled: boolean; host: string; port: number };
+  http: { enabled: boolean; host: string; port: number };
+  poll: { intervalSeconds: number; onlineEvery: number };
+  commands: { timeoutMs: number; maxPayloadBytes: number };
+  log: { level: string; format: 'auto' | 'pretty' | 'json' };
+  simulator: { port: number };
+}
+
+/** A configuration problem that should stop the daemon with one clear message. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadOptions {
+  /** Path of a JSON file; values in it override defaults, the environment overrides it. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values that override everything (used by tests). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Loads and strictly validates the configuration. Unknown keys in the file,
+ * wrong types and values outside the allowed set all throw a ConfigError that
+ * names the key and what it accepts.
+ */
+export function loadConfig(options: LoadOptions = {}): BridgeConfig {
+  const config = convict(schema, { env: options.env ?? process.env, args: [] });
+
+  if (options.file) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${options.file}: ${(err as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`config file ${options.file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`config file ${options.file} must hold a JSON object`);
+    }
+    // convict keeps the environment above loaded values (pinned in tests/config).
+    config.load(parsed);
+  }
+  if (options.overrides) config.load(options.overrides);
+
+  try {
+    config.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
+  return config.getProperties() as unknown as BridgeConfig;
+}
