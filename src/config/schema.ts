@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { TUYA_REGIONS } from '../tuya/cloud/regions.js';
 
 /**
  * The one source of configuration keys: each has its doc, format, default and
@@ -11,7 +12,7 @@ export interface PlugConfig {
   id: string;
 }
 
-const REGIONS = ['cn', 'us', 'us-e', 'eu', 'eu-w', 'in', 'sg'];
+const REGIONS: string[] = [...TUYA_REGIONS];
 
 function assertPlugList(value: unknown): void {
   if (!Array.isArray(value)) throw new Error('must be a list of {"name","id"} objects');

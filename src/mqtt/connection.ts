@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import type { Logger } from '../log/logger.js';
+
+export interface ConnectionOptions {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+  reconnectMs: number;
+  /** Retained topic that says `online` while connected and `offline` as the last will. */
+  availabilityTopic: string;
+  logger: Logger;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer) => void;
+
+/**
+ * The bridge's one connection to a broker, embedded or external alike.
+ * It reconnects forever, restores its subscriptions and `online` after each
+ * reconnect, and its publish() never throws: a failure is a log line.
+ */
+export class MqttConnection {
+  private client: MqttClient | undefined;
+  private readonly subscriptions = new Set<string>();
+  private readonly connectHandlers: Array<() => void> = [];
+  private handler: MessageHandler = () => undefined;
+  private wasConnected = false;
+  private connects = 0;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  /** Called after every (re)connect, once subscriptions are restored. */
+  onConnect(handler: () => void): void {
+    this.connectHandlers.push(handler);
+  }
+
+  /** Connects; resolves on the first CONNACK, rejects if the first attempt fails. */
+  async start(): Promise<void> {
+    const { url, username, password, reconnectMs, availabilityTopic, logger } = this.options;
+    const clientId = this.options.clientId || `tuya-mqtt-bridge-${randomBytes(4).toString('hex')}`;
+    logger.info(`Connecting to ${url}`, { clientId, username: username || undefined });
+
+    const client = mqtt.connect(url, {
+      clientId,
+      username: username || undefined,
+      password: password || undefined,
+      reconnectPeriod: reconnectMs,
+      connectTimeout: 10_000,
+      clean: true,
+      will: { topic: availabilityTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    this.client = client;
+
+    client.on('message', (topic, payload) => this.handler(topic, payload));
+    client.on('connect', () => void this.afterConnect());
+    client.on('close', () => {
+      if (this.wasConnected) logger.warn('Disconnected from the broker; reconnecting');
+      this.wasConnected = false;
+    });
+    client.on('error', (err) => logger.error(`MQTT error: ${err.message}`));
+
+    await new Promise<void>((resolve, reject) => {
+      const onConnect = (): void => {
+        client.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error): void => {
+        client.off('connect', onConnect);
+        client.end(true);
+        reject(err);
+      };
+      client.once('connect', onConnect);
+      client.once('error', onError);
+    });
+  }
+
+  async subscribe(topic: string): Promise<void> {
+    this.subscriptions.add(topic);
+    if (this.client?.connected) await this.client.subscribeAsync(topic, { qos: 1 });
+  }
+
+  publish(topic: string, payload: string, options: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.resolve();
+    return client.publishAsync(topic, payload, { qos: options.qos ?? 0, retain: options.retain ?? false }).then(
+      () => undefined,
+      (err: Error) => this.options.logger.warn(`Publish to ${topic} failed: ${err.message}`),
+    );
+  }
+
+  /** Publishes `offline`, then disconnects cleanly (so the broker does not send the will). */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (client.connected) {
+      await this.publish(this.options.availabilityTopic, 'offline', { retain: true, qos: 1 });
+    }
+    await client.endAsync();
+    this.client = undefined;
+  }
+
+  private async afterConnect(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.connects += 1;
+    this.wasConnected = true;
+    this.options.logger.info(this.connects > 1 ? 'Reconnected to the broker' : 'Connected to the broker');
+    try {
+      if (this.subscriptions.size > 0) await client.subscribeAsync([...this.subscriptions], { qos: 1 });
+    } catch (err) {
+      this.options.logger.error(`Subscribe failed: ${(err as Error).message}`);
+    }
+    await this.publish(this.options.availabilityTopic, 'online', { retain: true, qos: 1 });
+    for (const handler of this.connectHandlers) handler();
+  }
+}
