@@ -29,6 +29,7 @@ export interface App {
   readonly dispatcher: Dispatcher;
   readonly cloud: CloudHealth;
   readonly connection: MqttConnection;
+  readonly poller: StatusPoller;
   /** Set when the embedded broker runs. */
   readonly broker: EmbeddedBroker | undefined;
   /** Set in demo mode. */
@@ -185,6 +186,7 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
       dispatcher,
       cloud,
       connection,
+      poller,
       broker,
       simulator,
       httpPort,

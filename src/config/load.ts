@@ -79,5 +79,9 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
-  return config.getProperties() as unknown as BridgeConfig;
+  const result = config.getProperties() as unknown as BridgeConfig;
+  if (result.mqtt.password !== '' && result.mqtt.username === '') {
+    throw new ConfigError('invalid configuration: mqtt.password is set but mqtt.username (MQTT_USERNAME) is empty');
+  }
+  return result;
 }

@@ -28,6 +28,7 @@ export class MqttConnection {
   private handler: MessageHandler = () => undefined;
   private wasConnected = false;
   private connects = 0;
+  private stopping = false;
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -64,7 +65,7 @@ export class MqttConnection {
     client.on('message', (topic, payload) => this.handler(topic, payload));
     client.on('connect', () => void this.afterConnect());
     client.on('close', () => {
-      if (this.wasConnected) logger.warn('Disconnected from the broker; reconnecting');
+      if (this.wasConnected && !this.stopping) logger.warn('Disconnected from the broker; reconnecting');
       this.wasConnected = false;
     });
     client.on('error', (err) => logger.error(`MQTT error: ${err.message}`));
@@ -102,6 +103,7 @@ export class MqttConnection {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    this.stopping = true;
     if (client.connected) {
       await this.publish(this.options.availabilityTopic, 'offline', { retain: true, qos: 1 });
     }

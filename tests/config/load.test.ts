@@ -53,6 +53,7 @@ describe('loadConfig', () => {
     [{ PLUGS: '[{"name":"","id":"a"}]' }, /plugs.*"name"/],
     [{ MQTT_URL: 'not a url' }, /mqtt\.url/],
     [{ PLUGS: 'not json' }, /plugs.*list/],
+    [{ MQTT_PASSWORD: 'secret-pass' }, /mqtt\.username/],
     [{ PLUGS: '[{"name":"a","id":"has space"}]' }, /plugs.*"id"/],
   ])('rejects %j naming the key', (env, message) => {
     expect(() => loadConfig({ env })).toThrow(ConfigError);
