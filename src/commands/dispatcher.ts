@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { Plug, PlugRegistry } from '../plugs/registry.js';
 import type { PlugTransport } from '../tuya/transport.js';
 import type { Command } from './command.js';
+import { PlugLane, planBatch } from './plug-lane.js';
 import { errorReply, stateReply } from './reply.js';
 import type { Reply } from './reply.js';
 
@@ -11,22 +12,23 @@ export interface DispatcherOptions {
   transport: PlugTransport;
   logger: Logger;
   switchCode: string;
-  /** Time allowed for a whole command before it is answered with `timeout`. */
+  /** Time allowed for a whole command, queueing included, before it is answered with `timeout`. */
   timeoutMs: number;
+  /** Commands that may wait for one plug before more are answered with `rate_limited`. */
+  maxQueue?: number;
   now?: () => number;
 }
 
 /**
  * Carries out commands against the plugs and answers each with exactly one
- * Reply; it never throws. Toggle is resolved to an absolute on/off here, before
- * anything is sent, so that a retried request can never switch twice.
+ * Reply; it never throws. Commands for one plug go through that plug's lane
+ * (see plug-lane.ts): toggles are resolved to an absolute on/off before
+ * anything is sent, so a retried request can never switch twice.
  */
 export class Dispatcher {
   private readonly now: () => number;
   private readonly inFlight = new Set<Promise<Reply>>();
-  // Per plug: the sequence number of the newest command sent and of the newest applied.
-  private readonly sent = new Map<Plug, number>();
-  private readonly applied = new Map<Plug, number>();
+  private readonly lanes = new Map<Plug, PlugLane>();
   private accepting = true;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -56,34 +58,46 @@ export class Dispatcher {
     try {
       if (!this.accepting) throw new BridgeError('shutting_down', 'the bridge is shutting down');
       plug = this.options.registry.resolve(command.device);
-      const target = plug;
-      const commanded = await withTimeout(this.perform(target, command), this.options.timeoutMs);
-      return stateReply(target, { id: command.id, now: this.now(), on: commanded });
+      const on = await this.laneFor(plug).submit(command);
+      return stateReply(plug, { id: command.id, now: this.now(), on });
     } catch (err) {
       const error = toBridgeError(err);
       this.logFailure(error, command, plug);
-      if (plug && error.code === 'device_offline') {
-        this.options.registry.update(plug, { online: false }, 'cloud', this.now());
-      }
       return errorReply(error, plug, { id: command.id, now: this.now() });
     }
   }
 
-  /** Resolves with the state a switching command set, so its reply says what it did. */
-  private async perform(plug: Plug, command: Command): Promise<boolean | undefined> {
-    switch (command.action) {
-      case 'status':
-        await this.refresh(plug);
-        return undefined;
-      case 'on':
-        return this.switchTo(plug, true);
-      case 'off':
-        return this.switchTo(plug, false);
-      case 'toggle': {
-        if (plug.intended === null && plug.state.on === null) await this.refresh(plug);
-        const base = plug.intended ?? plug.state.on;
-        return this.switchTo(plug, !base);
+  private laneFor(plug: Plug): PlugLane {
+    let lane = this.lanes.get(plug);
+    if (!lane) {
+      lane = new PlugLane((commands) => this.perform(plug, commands), {
+        maxQueue: this.options.maxQueue ?? 256,
+        timeoutMs: this.options.timeoutMs,
+      });
+      this.lanes.set(plug, lane);
+    }
+    return lane;
+  }
+
+  /** One batch for one plug: at most one read and one switch call. */
+  private async perform(plug: Plug, commands: readonly Command[]): Promise<boolean | undefined> {
+    try {
+      const plan = planBatch(commands, plug.state.on);
+      if (!plan.target || plan.readFirst) await this.refresh(plug);
+      if (!plan.target) return undefined;
+      const on = plan.target(plug.state.on ?? false);
+      plug.intended = on;
+      await this.options.transport.sendSwitch(plug.id, on);
+      plug.commandedAt = this.now();
+      this.options.registry.update(plug, { on, online: true }, 'command', plug.commandedAt);
+      return on;
+    } catch (err) {
+      if (toBridgeError(err).code === 'device_offline') {
+        this.options.registry.update(plug, { online: false }, 'cloud', this.now());
       }
+      throw err;
+    } finally {
+      plug.intended = null;
     }
   }
 
@@ -96,25 +110,6 @@ export class Dispatcher {
     this.options.registry.update(plug, { on: point.value, online: true }, 'cloud', this.now());
   }
 
-  private async switchTo(plug: Plug, on: boolean): Promise<boolean> {
-    const seq = (this.sent.get(plug) ?? 0) + 1;
-    this.sent.set(plug, seq);
-    plug.intended = on;
-    try {
-      await this.options.transport.sendSwitch(plug.id, on);
-    } catch (err) {
-      if (this.sent.get(plug) === seq) plug.intended = null;
-      throw err;
-    }
-    // Answers can come back out of order; the newest command sent decides the state.
-    if (seq < (this.applied.get(plug) ?? 0)) return on;
-    this.applied.set(plug, seq);
-    if (this.sent.get(plug) === seq) plug.intended = null;
-    plug.commandedAt = this.now();
-    this.options.registry.update(plug, { on, online: true }, 'command', plug.commandedAt);
-    return on;
-  }
-
   private logFailure(error: BridgeError, command: Command, plug: Plug | undefined): void {
     const meta: Record<string, unknown> = { code: error.code, action: command.action };
     if (plug) meta['device'] = plug.name;
@@ -123,12 +118,4 @@ export class Dispatcher {
     if (error.code === 'internal') this.options.logger.error(`Command failed: ${error.stack ?? error.message}`, meta);
     else this.options.logger.warn(`Command failed: ${error.message}`, meta);
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new BridgeError('timeout', `no answer from the plug within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

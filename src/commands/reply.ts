@@ -23,7 +23,7 @@ export interface Reply {
 export interface ReplyContext {
   id?: string | undefined;
   now: number;
-  /** The state a command set, when it differs from the plug's newest state (overlapping commands). */
+  /** The state a command set; undefined for a status read. */
   on?: boolean | undefined;
 }
 

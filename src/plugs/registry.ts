@@ -15,10 +15,7 @@ export interface Plug {
   readonly name: string;
   readonly id: string;
   state: PlugState;
-  /**
-   * The state the bridge has asked for and not yet seen confirmed. A toggle is
-   * resolved against it, so that two toggles in flight switch twice, not once.
-   */
+  /** The state a command in flight is setting; polls meanwhile are not trusted. */
   intended: boolean | null;
   /** Epoch ms when the cloud last accepted a command; polls just after it are not trusted. */
   commandedAt: number;

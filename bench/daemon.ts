@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export interface Daemon {
+  process: ChildProcess;
+  brokerUrl: string;
+  /** Resident set size of the daemon process, in MiB, read from /proc. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts the built daemon as its own process, as `npm start` does, and waits until it serves. */
+export async function startDaemon(root: string, env: Record<string, string>): Promise<Daemon> {
+  const brokerPort = await freePort();
+  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js')], {
+    env: { PATH: process.env['PATH'] ?? '', BROKER_PORT: String(brokerPort), HTTP_ENABLED: 'false', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 15_000;
+  // At warn level the daemon prints nothing when ready; poll its broker port instead.
+  for (;;) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${output}`);
+    const { connect } = await import('node:net');
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(brokerPort, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    process: child,
+    brokerUrl: `mqtt://127.0.0.1:${brokerPort}`,
+    rssMiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+      return kb / 1024;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

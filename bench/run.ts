@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { startSimulatedCloud } from '../src/tuya/simulator/cloud.js';
+import { startDaemon } from './daemon.js';
+import { Requester, startEchoResponder } from './round-trip.js';
+import { ms, summarize } from './stats.js';
+
+/**
+ * `npm run bench`: every figure comes from one run against one broker (the
+ * daemon's embedded Aedes), so the bridge is compared with a raw round trip
+ * and an echo responder measured minutes apart on the same machine.
+ */
+const ROUND_TRIPS = Number(process.env['BENCH_ROUND_TRIPS'] ?? 2000);
+const SUSTAINED = Number(process.env['BENCH_SUSTAINED'] ?? 20000);
+const IN_FLIGHT = 64;
+const root = join(import.meta.dirname, '..', '..');
+
+async function waitOnline(url: string): Promise<void> {
+  const client = await mqtt.connectAsync(url);
+  await new Promise<void>((resolve) => {
+    client.on('message', (_topic, payload) => {
+      if (payload.toString() === 'online') resolve();
+    });
+    void client.subscribeAsync('tuya/bridge/state');
+  });
+  await client.endAsync();
+}
+
+async function main(): Promise<void> {
+  const accessId = `bench${randomBytes(6).toString('hex')}`;
+  const accessKey = randomBytes(16).toString('hex');
+  const plug = { id: 'bf00bench0000001', name: 'bench-plug' };
+  const cloud = await startSimulatedCloud({ host: '127.0.0.1', port: 0, accessId, accessKey, plugs: [{ ...plug, energy: true }] });
+  const daemon = await startDaemon(root, {
+    TUYA_ACCESS_ID: accessId,
+    TUYA_ACCESS_KEY: accessKey,
+    TUYA_BASE_URL: cloud.url,
+    PLUGS: JSON.stringify([plug]),
+    POLL_INTERVAL_SECONDS: '0',
+  });
+  await waitOnline(daemon.brokerUrl);
+  const rssIdle = daemon.rssMiB();
+  const lines: string[] = [];
+  const say = (line: string): void => {
+    lines.push(line);
+    console.log(line);
+  };
+  say(`tuya-mqtt-bridge benchmark: node ${process.version}, ${ROUND_TRIPS} round trips per series, ${SUSTAINED} sustained commands`);
+
+  // 1. Raw broker: publish to a topic the same client listens on.
+  const raw = await Requester.connect(daemon.brokerUrl, 'bench/raw', 'bench/raw');
+  await raw.sequential(200, () => ({}));
+  const rawRtt = summarize(await raw.sequential(ROUND_TRIPS, () => ({})));
+  await raw.close();
+  say(`raw publish->receive        p50 ${ms(rawRtt.p50)}  p99 ${ms(rawRtt.p99)}`);
+
+  // 2. Echo floor: parse the command, publish a reply.
+  const echo = await startEchoResponder(daemon.brokerUrl, 'bench/command', 'bench/status');
+  const echoRequester = await Requester.connect(daemon.brokerUrl, 'bench/command', 'bench/status');
+  const onOff = (i: number) => ({ action: i % 2 === 0 ? 'on' : 'off', device: plug.name });
+  await echoRequester.sequential(200, onOff);
+  const echoRtt = summarize(await echoRequester.sequential(ROUND_TRIPS, onOff));
+  say(`echo responder (floor)      p50 ${ms(echoRtt.p50)}  p99 ${ms(echoRtt.p99)}`);
+  const echoRate = await echoRequester.sustained(SUSTAINED, IN_FLIGHT, onOff);
+  await echoRequester.close();
+  await echo.endAsync();
+  say(`echo sustained, ${IN_FLIGHT} in flight  ${echoRate.toFixed(0)} commands/s`);
+
+  // 3. The bridge, simulated cloud at 0 ms.
+  const bridge = await Requester.connect(daemon.brokerUrl, 'tuya/command', 'tuya/status');
+  await bridge.sequential(200, onOff);
+  const bridgeRtt = summarize(await bridge.sequential(ROUND_TRIPS, onOff));
+  say(
+    `bridge command->reply       p50 ${ms(bridgeRtt.p50)}  p99 ${ms(bridgeRtt.p99)}  ` +
+      `(${(bridgeRtt.p50 / echoRtt.p50).toFixed(2)}x echo p50; target <= 1.5x)`,
+  );
+
+  const before = cloud.totalCalls();
+  const bridgeRate = await bridge.sustained(SUSTAINED, IN_FLIGHT, onOff);
+  const callsDuringSustained = cloud.totalCalls() - before;
+  say(
+    `bridge sustained, ${IN_FLIGHT} in flight  ${bridgeRate.toFixed(0)} commands/s ` +
+      `(${(bridgeRate / echoRate).toFixed(2)}x echo; target >= 5000/s)`,
+  );
+
+  // 4. Cloud calls per command.
+  cloud.resetCounts();
+  for (let i = 0; i < 100; i += 1) await bridge.request(onOff(i));
+  const perOnOff = cloud.totalCalls() / 100;
+  cloud.resetCounts();
+  for (let i = 0; i < 100; i += 1) await bridge.request({ action: 'toggle', device: plug.name });
+  const perToggle = cloud.totalCalls() / 100;
+  say(`cloud calls per on/off      ${perOnOff.toFixed(2)} (target 1)`);
+  say(`cloud calls per toggle      ${perToggle.toFixed(2)}`);
+  say(`cloud calls in the sustained run: ${callsDuringSustained} for ${SUSTAINED} commands`);
+  await bridge.close();
+
+  say(`daemon RSS                  idle ${rssIdle.toFixed(1)} MiB, after load ${daemon.rssMiB().toFixed(1)} MiB`);
+  await daemon.stop();
+  await cloud.stop();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
