@@ -1,17 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { schema } from '../../src/config/schema.js';
+import { describeKeys } from '../../src/config/describe.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function envNames(node: Record<string, unknown>): string[] {
-  return Object.values(node).flatMap((value) => {
-    const entry = value as Record<string, unknown>;
-    if ('default' in entry) return typeof entry['env'] === 'string' ? [entry['env']] : [];
-    return envNames(entry);
-  });
-}
 
 interface Service {
   build?: string;
@@ -24,7 +16,7 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
     services: Record<string, Service>;
   };
-  const known = new Set(envNames(schema as unknown as Record<string, unknown>));
+  const known = new Set(describeKeys().map((key) => key.env));
 
   it('defines the embedded-broker bridge and the external-broker pair', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['bridge', 'bridge-external', 'mosquitto']);
