@@ -4,13 +4,17 @@ import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { Dispatcher } from './commands/dispatcher.js';
 import type { BridgeConfig, PlugConfig } from './config/load.js';
 import { CloudHealth } from './features/cloud-health.js';
+import { DeviceTopics } from './features/device-topics.js';
+import { HomeAssistantDiscovery } from './features/homeassistant.js';
 import { StatusPoller } from './features/poller.js';
+import { nodeIdFor } from './homeassistant/payloads.js';
 import { StatusPublisher } from './features/status-publisher.js';
 import { startHttpApi } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { CommandRouter } from './mqtt/router.js';
 import { topicsFor } from './mqtt/topics.js';
+import { VERSION } from './version.js';
 import { PlugRegistry } from './plugs/registry.js';
 import { TuyaCloudClient } from './tuya/cloud/client.js';
 import { regionBaseUrl } from './tuya/cloud/regions.js';
@@ -142,6 +146,19 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
       maxPayloadBytes: config.commands.maxPayloadBytes,
     });
     const publisher = new StatusPublisher(registry, connection, topics);
+    const deviceTopics = new DeviceTopics(registry, connection, topics);
+    const homeAssistant = config.homeassistant.enabled
+      ? new HomeAssistantDiscovery({
+          registry,
+          connection,
+          topics,
+          context: { prefix: config.homeassistant.prefix, topics, nodeId: nodeIdFor(topics.base), version: VERSION },
+          statusTopic: config.homeassistant.statusTopic,
+          birthDelayMaxMs: config.homeassistant.birthDelayMaxMs,
+          republishStates: () => deviceTopics.publishAll(),
+          logger: logger.child('homeassistant'),
+        })
+      : undefined;
     const poller = new StatusPoller({
       registry,
       transport: cloud,
@@ -152,9 +169,18 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
       settleMs: SETTLE_MS,
     });
 
+    // After every reconnect: the broker may have restarted without its retained messages.
+    connection.onConnect(() => void deviceTopics.publishAll());
     await connection.start();
     stack.push(() => connection.stop());
     await router.start();
+    deviceTopics.start();
+    stack.push(() => deviceTopics.stop());
+    await deviceTopics.publishAll();
+    if (homeAssistant) {
+      await homeAssistant.start();
+      stack.push(() => homeAssistant.stop());
+    }
     // Before the connection closes: answer what is in flight, then say offline.
     stack.push(() => dispatcher.drain());
     publisher.start();

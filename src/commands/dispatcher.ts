@@ -1,6 +1,7 @@
 import { BridgeError, toBridgeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Plug, PlugRegistry } from '../plugs/registry.js';
+import { readPoints } from '../tuya/datapoints.js';
 import type { PlugTransport } from '../tuya/transport.js';
 import type { Command } from './command.js';
 import { PlugLane, planBatch } from './plug-lane.js';
@@ -103,11 +104,11 @@ export class Dispatcher {
 
   private async refresh(plug: Plug): Promise<void> {
     const points = await this.options.transport.readStatus(plug.id);
-    const point = points.find((candidate) => candidate.code === this.options.switchCode);
-    if (typeof point?.value !== 'boolean') {
+    const learned = readPoints(points, this.options.switchCode, plug.energy);
+    if (learned.on === undefined) {
       throw new BridgeError('device_error', `the plug reports no boolean "${this.options.switchCode}"`);
     }
-    this.options.registry.update(plug, { on: point.value, online: true }, 'cloud', this.now());
+    this.options.registry.update(plug, { ...learned, online: true }, 'cloud', this.now());
   }
 
   private logFailure(error: BridgeError, command: Command, plug: Plug | undefined): void {

@@ -87,7 +87,8 @@ function fromJson(value: unknown, options: ParseOptions): ParseResult {
   const id = readId(fields['id']);
   if (id instanceof BridgeError) return { ok: false, error: id };
 
-  const device = fields['device'] ?? options.device;
+  // On a plug's own /set topic the topic decides which plug; elsewhere the payload does.
+  const device = options.device ?? fields['device'];
   if (device !== undefined && (typeof device !== 'string' || device.length > MAX_DEVICE_LENGTH)) {
     return failWith(id, undefined, 'invalid_command', '"device" must be a plug name or Tuya id (a string)');
   }

@@ -28,6 +28,7 @@ export interface BridgeConfig {
   http: { enabled: boolean; host: string; port: number };
   poll: { intervalSeconds: number; onlineEvery: number };
   commands: { timeoutMs: number; maxPayloadBytes: number };
+  homeassistant: { enabled: boolean; prefix: string; statusTopic: string; birthDelayMaxMs: number };
   log: { level: string; format: 'auto' | 'pretty' | 'json' };
   simulator: { port: number };
 }
@@ -80,6 +81,9 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   const result = config.getProperties() as unknown as BridgeConfig;
+  if (result.homeassistant.prefix === result.mqtt.baseTopic) {
+    throw new ConfigError('invalid configuration: homeassistant.prefix must differ from mqtt.baseTopic');
+  }
   if (result.mqtt.password !== '' && result.mqtt.username === '') {
     throw new ConfigError('invalid configuration: mqtt.password is set but mqtt.username (MQTT_USERNAME) is empty');
   }

@@ -229,6 +229,32 @@ export const schema = {
       env: 'COMMAND_MAX_PAYLOAD_BYTES',
     },
   },
+  homeassistant: {
+    enabled: {
+      doc: 'Announce plugs, the bridge and ESP32 boards to Home Assistant by MQTT discovery.',
+      format: Boolean,
+      default: true,
+      env: 'HA_DISCOVERY',
+    },
+    prefix: {
+      doc: 'Home Assistant discovery prefix.',
+      format: 'base-topic',
+      default: 'homeassistant',
+      env: 'HA_DISCOVERY_PREFIX',
+    },
+    statusTopic: {
+      doc: 'Home Assistant birth topic; "online" there makes the bridge republish discovery and states.',
+      format: 'base-topic',
+      default: 'homeassistant/status',
+      env: 'HA_STATUS_TOPIC',
+    },
+    birthDelayMaxMs: {
+      doc: 'After a birth message, republish after a random delay up to this long (ms).',
+      format: 'nat',
+      default: 5000,
+      env: 'HA_BIRTH_DELAY_MAX_MS',
+    },
+  },
   log: {
     level: {
       doc: 'Log level.',

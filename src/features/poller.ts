@@ -1,4 +1,5 @@
 import { toBridgeError } from '../errors.js';
+import { energyProfile, readPoints } from '../tuya/datapoints.js';
 import type { Logger } from '../log/logger.js';
 import type { Plug, PlugRegistry } from '../plugs/registry.js';
 import type { PlugTransport } from '../tuya/transport.js';
@@ -21,7 +22,8 @@ export const BATCH_SIZE = 20;
 
 /**
  * Notices changes the bridge did not cause (the plug's own button, the Tuya
- * app) by reading every plug's status in batches of 20 on a fixed interval.
+ * app) and refreshes energy readings, by reading every plug's status in
+ * batches of 20 on a fixed interval. Each plug's specification is read once.
  */
 export class StatusPoller {
   private timer: NodeJS.Timeout | undefined;
@@ -61,6 +63,9 @@ export class StatusPoller {
     const withOnline = this.options.onlineEvery > 0 && this.polls % this.options.onlineEvery === 0;
     this.polls += 1;
     try {
+      for (const plug of plugs) {
+        if (plug.energy === undefined) await this.readSpecification(plug);
+      }
       for (let start = 0; start < plugs.length; start += BATCH_SIZE) {
         await this.pollBatch(plugs.slice(start, start + BATCH_SIZE));
       }
@@ -81,10 +86,10 @@ export class StatusPoller {
     const results = await this.options.transport.readStatusBatch(plugs.map((plug) => plug.id));
     for (const result of results) {
       const plug = this.options.registry.find(result.id);
-      const point = result.status.find((candidate) => candidate.code === this.options.switchCode);
-      if (!plug || typeof point?.value !== 'boolean') continue;
-      if (this.mayBeOutdated(plug, point.value, startedAt)) continue;
-      this.options.registry.update(plug, { on: point.value }, 'poll', this.now());
+      if (!plug) continue;
+      const learned = readPoints(result.status, this.options.switchCode, plug.energy);
+      if (learned.on !== undefined && this.mayBeOutdated(plug, learned.on, startedAt)) delete learned.on;
+      this.options.registry.update(plug, learned, 'poll', this.now());
     }
   }
 
@@ -100,6 +105,20 @@ export class StatusPoller {
 
   private async readOnline(plug: Plug): Promise<void> {
     const details = await this.options.transport.readDetails(plug.id);
+    if (!plug.details) this.options.registry.describe(plug, { details });
     this.options.registry.update(plug, { online: details.online }, 'poll', this.now());
+  }
+
+  /** Once per plug: which energy readings it has, and their scales. */
+  private async readSpecification(plug: Plug): Promise<void> {
+    try {
+      const specification = await this.options.transport.readSpecification(plug.id);
+      this.options.registry.describe(plug, { energy: energyProfile(specification) });
+    } catch (err) {
+      // A plug the cloud has no specification for (2009 and the like) has no metering;
+      // a cloud outage is retried on the next poll.
+      if (toBridgeError(err).code !== 'device_error') throw err;
+      this.options.registry.describe(plug, { energy: {} });
+    }
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
+import { topicMatches } from './topic-match.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -14,7 +15,7 @@ export interface ConnectionOptions {
   logger: Logger;
 }
 
-export type MessageHandler = (topic: string, payload: Buffer) => void;
+export type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
 
 /**
  * The bridge's one connection to a broker, embedded or external alike.
@@ -23,9 +24,8 @@ export type MessageHandler = (topic: string, payload: Buffer) => void;
  */
 export class MqttConnection {
   private client: MqttClient | undefined;
-  private readonly subscriptions = new Set<string>();
+  private readonly subscriptions = new Map<string, MessageHandler>();
   private readonly connectHandlers: Array<() => void> = [];
-  private handler: MessageHandler = () => undefined;
   private wasConnected = false;
   private connects = 0;
   private stopping = false;
@@ -34,10 +34,6 @@ export class MqttConnection {
 
   get connected(): boolean {
     return this.client?.connected === true;
-  }
-
-  onMessage(handler: MessageHandler): void {
-    this.handler = handler;
   }
 
   /** Called after every (re)connect, once subscriptions are restored. */
@@ -62,7 +58,7 @@ export class MqttConnection {
     });
     this.client = client;
 
-    client.on('message', (topic, payload) => this.handler(topic, payload));
+    client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet.retain));
     client.on('connect', () => void this.afterConnect());
     client.on('close', () => {
       if (this.wasConnected && !this.stopping) logger.warn('Disconnected from the broker; reconnecting');
@@ -85,9 +81,22 @@ export class MqttConnection {
     });
   }
 
-  async subscribe(topic: string): Promise<void> {
-    this.subscriptions.add(topic);
-    if (this.client?.connected) await this.client.subscribeAsync(topic, { qos: 1 });
+  /** Subscribes to a filter; its handler gets every message that matches it, now and after reconnects. */
+  async subscribe(filter: string, handler: MessageHandler): Promise<void> {
+    this.subscriptions.set(filter, handler);
+    if (this.client?.connected) await this.client.subscribeAsync(filter, { qos: 1 });
+  }
+
+  private deliver(topic: string, payload: Buffer, retained: boolean): void {
+    for (const [filter, handler] of this.subscriptions) {
+      if (!topicMatches(filter, topic)) continue;
+      try {
+        handler(topic, payload, retained);
+      } catch (err) {
+        // A handler bug must not take the connection down with it.
+        this.options.logger.error(`Handler for ${filter} failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
   }
 
   publish(topic: string, payload: string, options: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
@@ -118,7 +127,7 @@ export class MqttConnection {
     this.wasConnected = true;
     this.options.logger.info(this.connects > 1 ? 'Reconnected to the broker' : 'Connected to the broker');
     try {
-      if (this.subscriptions.size > 0) await client.subscribeAsync([...this.subscriptions], { qos: 1 });
+      if (this.subscriptions.size > 0) await client.subscribeAsync([...this.subscriptions.keys()], { qos: 1 });
     } catch (err) {
       this.options.logger.error(`Subscribe failed: ${(err as Error).message}`);
     }

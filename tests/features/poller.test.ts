@@ -32,8 +32,12 @@ describe('StatusPoller', () => {
     [20, 1],
     [21, 2],
     [100, 5],
-  ])('reads %i plugs with %i batch call(s)', async (count, calls) => {
+  ])('reads %i plugs with %i batch call(s) a poll', async (count, calls) => {
     const { transport, poller } = setup(count);
+    await poller.pollNow();
+    // The first poll also reads each plug's specification, once.
+    expect(transport.calls.filter((call) => call.startsWith('spec'))).toHaveLength(count);
+    transport.calls.length = 0;
     await poller.pollNow();
     expect(transport.calls.filter((call) => call.startsWith('batch'))).toHaveLength(calls);
     expect(transport.calls.every((call) => call.startsWith('batch'))).toBe(true);
