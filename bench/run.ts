@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { startSimulatedCloud } from '../src/tuya/simulator/cloud.js';
+import { loadConfig } from '../src/config/load.js';
 import { startDaemon } from './daemon.js';
+import { measurePollingCost } from './polling-cost.js';
 import { Requester, startEchoResponder } from './round-trip.js';
 import { ms, summarize } from './stats.js';
 
@@ -126,9 +128,38 @@ async function main(): Promise<void> {
   say(`cloud calls per toggle      ${perToggle.toFixed(2)}`);
   await bridge.close();
 
-  say(`daemon RSS                  idle ${rssIdle.toFixed(1)} MiB, after load ${daemon.rssMiB().toFixed(1)} MiB`);
+  say(`daemon RSS                  idle ${rssIdle.toFixed(1)} MiB (${plugs.length} plugs), after load ${daemon.rssMiB().toFixed(1)} MiB`);
   await daemon.stop();
   await cloud.stop();
+
+  // 6. What status tracking costs at the default poll interval (simulated day).
+  const defaults = loadConfig({ env: {} }).poll;
+  for (const count of [1, 20, 100]) {
+    const cost = await measurePollingCost(count, defaults.intervalSeconds, defaults.onlineEvery);
+    say(
+      `status tracking, ${String(count).padStart(3)} plug(s)  ${cost.callsPerPlugHour.toFixed(2)} calls per plug-hour ` +
+        `(${cost.callsPerHour.toFixed(1)}/h, ${Math.round(cost.callsPerHour * 24 * 30)} per 30 days; poll ${defaults.intervalSeconds} s)`,
+    );
+  }
+
+  // 7. Memory with 1,000 plugs after the first full poll.
+  const many = Array.from({ length: 1000 }, (_, i) => ({ id: `bf00mem${String(i).padStart(9, '0')}`, name: `plug ${i}` }));
+  const bigCloud = await startSimulatedCloud({ accessId, accessKey, plugs: many.map((p) => ({ ...p, energy: true })) });
+  const bigDaemon = await startDaemon(root, {
+    TUYA_ACCESS_ID: accessId,
+    TUYA_ACCESS_KEY: accessKey,
+    TUYA_BASE_URL: bigCloud.url,
+    PLUGS: JSON.stringify(many),
+    POLL_INTERVAL_SECONDS: '3600',
+  });
+  await waitOnline(bigDaemon.brokerUrl);
+  const expected = 1000 * 2 + 50; // specification and details per plug, 50 batches
+  const deadline = Date.now() + 60_000;
+  while (bigCloud.totalCalls() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 1000));
+  say(`daemon RSS, 1000 plugs      ${bigDaemon.rssMiB().toFixed(1)} MiB after the first poll (${bigCloud.totalCalls()} cloud calls)`);
+  await bigDaemon.stop();
+  await bigCloud.stop();
 }
 
 main().then(

@@ -59,7 +59,13 @@ export class MqttConnection {
     this.client = client;
 
     client.on('message', (topic, payload, packet) => this.deliver(topic, payload, packet.retain));
-    client.on('connect', () => void this.afterConnect());
+    client.on('connect', () => {
+      // Same reason as the embedded broker's noDelay: replies must not wait ~40 ms
+      // behind the retained state publish for a delayed ACK (external brokers too).
+      const socket = client.stream as { setNoDelay?: (noDelay: boolean) => void };
+      socket.setNoDelay?.(true);
+      void this.afterConnect();
+    });
     client.on('close', () => {
       if (this.wasConnected && !this.stopping) logger.warn('Disconnected from the broker; reconnecting');
       this.wasConnected = false;
