@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { startEmbeddedBroker } from '../broker/embedded-broker.js';
+import { attachBoardPresence } from '../broker/board-presence.js';
+import { isLoopback, startEmbeddedBroker } from '../broker/embedded-broker.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { Dispatcher } from './commands/dispatcher.js';
+import { ConfigError } from './config/load.js';
 import type { BridgeConfig, PlugConfig } from './config/load.js';
+import { BridgeError } from './errors.js';
 import { CloudHealth } from './features/cloud-health.js';
 import { DeviceTopics } from './features/device-topics.js';
 import { HomeAssistantDiscovery } from './features/homeassistant.js';
@@ -61,14 +64,20 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
   };
 
   try {
-    logger.addSecret(config.tuya.accessKey);
-    logger.addSecret(config.mqtt.password);
+    const secrets = [config.tuya.accessKey, config.mqtt.password, config.http.token];
+    for (const secret of [...secrets, urlPassword(config.mqtt.url), urlPassword(config.tuya.baseUrl)]) {
+      logger.addSecret(secret);
+    }
+    checkExposure(config);
 
     let tuya = config.tuya;
     let plugs = config.plugs;
     let simulator: SimulatedCloud | undefined;
-    if (tuya.accessId === '' || tuya.accessKey === '') {
-      plugs = plugs.length > 0 ? plugs : [DEMO_PLUG];
+    const demo = tuya.accessId === '' || tuya.accessKey === '';
+    if (demo) plugs = plugs.length > 0 ? plugs : [DEMO_PLUG];
+    // Names are checked before anything starts, so a clash is a configuration error.
+    if (plugs.length > 0) buildRegistry(plugs, config.defaultPlug);
+    if (demo) {
       const accessId = `demo${randomBytes(8).toString('hex')}`;
       const accessKey = randomBytes(16).toString('hex');
       logger.addSecret(accessKey);
@@ -101,19 +110,16 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
     if (plugs.length === 0) {
       plugs = await discoverPlugs(client, logger);
     }
-    const registry = new PlugRegistry(plugs, config.defaultPlug);
+    const registry = buildRegistry(plugs, config.defaultPlug);
 
     let broker: EmbeddedBroker | undefined;
     let mqttUrl = config.mqtt.url;
     if (config.broker.enabled) {
-      broker = await startEmbeddedBroker({
-        host: config.broker.host,
-        port: config.broker.port,
-        allowAnonymous: true,
-        logger: logger.child('broker'),
-      });
+      broker = await startBroker(config, logger);
       const started = broker;
       stack.push(() => started.close());
+      const detach = attachBoardPresence(broker.aedes, { baseTopic: config.mqtt.baseTopic, logger: logger.child('boards') });
+      stack.push(() => detach());
       if (mqttUrl === '') mqttUrl = broker.url;
     }
     if (mqttUrl === '') {
@@ -199,6 +205,9 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
         mqttConnected: () => connection.connected,
         onControl: (reply) => void connection.publish(topics.status, JSON.stringify(reply)),
         maxPayloadBytes: config.commands.maxPayloadBytes,
+        token: config.http.token,
+        tls: config.http.tlsCert !== '' ? { certFile: config.http.tlsCert, keyFile: config.http.tlsKey } : undefined,
+        rateLimitPerMinute: config.http.rateLimit,
         logger: logger.child('http'),
       });
       httpPort = http.port;
@@ -221,6 +230,82 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+function buildRegistry(plugs: readonly PlugConfig[], defaultPlug: string): PlugRegistry {
+  try {
+    return new PlugRegistry(plugs, defaultPlug);
+  } catch (err) {
+    if (err instanceof BridgeError) throw new ConfigError(`invalid configuration: plugs: ${err.message}`);
+    throw err;
+  }
+}
+
+function urlPassword(url: string): string | undefined {
+  if (url === '') return undefined;
+  try {
+    const password = new URL(url).password;
+    return password === '' ? undefined : decodeURIComponent(password);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Until users and tokens exist, nothing that can switch mains power may
+ * listen beyond this machine: an open broker or HTTP API on the LAN would let
+ * anyone there switch the plugs.
+ */
+function checkExposure(config: BridgeConfig): void {
+  const { broker, http } = config;
+  if (broker.enabled && !isLoopback(broker.host) && (broker.anonymous || broker.users.length === 0)) {
+    throw new ConfigError(
+      `invalid configuration: broker.host (BROKER_HOST) is ${broker.host}, but anonymous clients ` +
+        'could then switch your plugs from the network; keep 127.0.0.1, or configure broker.users ' +
+        'and set BROKER_ANONYMOUS=false',
+    );
+  }
+  if (broker.enabled && !broker.anonymous && broker.users.length === 0) {
+    throw new ConfigError('invalid configuration: broker.anonymous is false but broker.users is empty: nobody could connect');
+  }
+  if (broker.enabled && !broker.anonymous && !broker.users.some((user) => user.username === config.mqtt.username)) {
+    throw new ConfigError(
+      'invalid configuration: the bridge needs its own broker account: set MQTT_USERNAME and MQTT_PASSWORD ' +
+        'to one of broker.users',
+    );
+  }
+  if (http.enabled && !isLoopback(http.host) && http.token === '') {
+    throw new ConfigError(
+      `invalid configuration: http.host (HTTP_HOST) is ${http.host}, but the HTTP API would switch plugs ` +
+        'for anyone on the network; set HTTP_TOKEN, or keep 127.0.0.1',
+    );
+  }
+}
+
+/** The embedded broker as configured; the bridge's own account is exempt from the publish rate. */
+async function startBroker(config: BridgeConfig, logger: Logger): Promise<EmbeddedBroker> {
+  const { broker } = config;
+  const options: Parameters<typeof startEmbeddedBroker>[0] = {
+    host: broker.host,
+    port: broker.port,
+    allowAnonymous: broker.anonymous,
+    users: broker.users.map((user) => ({ ...user, unlimited: user.username === config.mqtt.username })),
+    maxConnections: broker.maxConnections,
+    maxPacketSize: broker.maxPacketBytes,
+    publishRatePerSecond: broker.publishRate,
+    publishBurst: broker.publishBurst,
+    logger: logger.child('broker'),
+  };
+  if (broker.tlsPort !== 0) options.tls = { port: broker.tlsPort, certFile: broker.tlsCert, keyFile: broker.tlsKey };
+  if (broker.wsPort !== 0) options.websocket = { port: broker.wsPort };
+  try {
+    return await startEmbeddedBroker(options);
+  } catch (err) {
+    // Bad hashes, filters or certificate files are the configuration's fault, not a crash.
+    const message = (err as Error).message;
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw err;
+    throw new ConfigError(`invalid configuration: broker: ${message}`);
   }
 }
 

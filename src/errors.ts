@@ -16,7 +16,8 @@ export const ERROR_CODES = [
   'cloud_unreachable', // network error or non-JSON answer from the cloud
   'cloud_error', // any other error answer from the cloud
   'timeout', // no answer within the configured time
-  'rate_limited', // too many commands queued
+  'rate_limited', // too many commands queued, or too many requests
+  'unauthorized', // HTTP API token missing or wrong
   'shutting_down', // the bridge is stopping and takes no new commands
   'internal', // a bug: logged with its stack
 ] as const;
@@ -42,4 +43,13 @@ export function toBridgeError(err: unknown): BridgeError {
   if (err instanceof BridgeError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new BridgeError('internal', message);
+}
+
+// Text from a sender is quoted in error messages (and so in logs) at most this long.
+const MAX_QUOTED = 40;
+
+/** Sender text as it may appear in a message: short, quoted, control characters escaped. */
+export function quote(text: string): string {
+  const chars = [...text];
+  return JSON.stringify(chars.length > MAX_QUOTED ? `${chars.slice(0, MAX_QUOTED).join('')}...` : text);
 }

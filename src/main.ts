@@ -45,6 +45,10 @@ async function main(): Promise<number> {
   try {
     app = await startApp(config, logger);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.error(err.message);
+      return 78;
+    }
     logger.error(`Cannot start: ${(err as Error).message}`);
     return 1;
   }
@@ -52,7 +56,12 @@ async function main(): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
+      if (stopping) {
+        // A second Ctrl-C means "now": skip the orderly stop.
+        logger.warn(`Received ${signal} again; exiting without finishing`);
+        resolve(130);
+        return;
+      }
       stopping = true;
       logger.info(`Received ${signal}; stopping`);
       const grace = setTimeout(() => {
@@ -66,8 +75,8 @@ async function main(): Promise<number> {
         resolve(0);
       });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     installCrashHandlers(logger);
   });
 }

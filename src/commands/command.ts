@@ -7,6 +7,8 @@ export interface Command {
   action: Action;
   /** Plug name or Tuya id as the sender wrote it; absent means the default plug. */
   device?: string;
-  /** Correlation id, echoed in the reply. */
-  id?: string;
+  /** Correlation id, echoed in the reply as it came (a string or a number). */
+  id?: CorrelationId;
 }
+
+export type CorrelationId = string | number;

@@ -1,6 +1,7 @@
 import type { BridgeError, ErrorCode } from '../errors.js';
 import type { Plug } from '../plugs/registry.js';
 import type { StateSource } from '../plugs/state.js';
+import type { CorrelationId } from './command.js';
 
 /** The JSON published on <base>/status and answered by the HTTP API. */
 export interface Reply {
@@ -16,12 +17,12 @@ export interface Reply {
   source: StateSource;
   /** True when the state is the last known one, not confirmed by this request. */
   stale: boolean;
-  id?: string;
+  id?: CorrelationId;
   error?: { code: ErrorCode; message: string; tuya_code?: number };
 }
 
 export interface ReplyContext {
-  id?: string | undefined;
+  id?: CorrelationId | undefined;
   now: number;
   /** The state a command set; undefined for a status read. */
   on?: boolean | undefined;

@@ -5,6 +5,13 @@ import type { PlugConfig } from './schema.js';
 
 export type { PlugConfig };
 
+export interface BrokerUserConfig {
+  username: string;
+  passwordHash: string;
+  publish: string[];
+  subscribe: string[];
+}
+
 export interface BridgeConfig {
   tuya: {
     accessId: string;
@@ -24,8 +31,22 @@ export interface BridgeConfig {
     clientId: string;
     reconnectMs: number;
   };
-  broker: { enabled: boolean; host: string; port: number };
-  http: { enabled: boolean; host: string; port: number };
+  broker: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    users: BrokerUserConfig[];
+    anonymous: boolean;
+    tlsPort: number;
+    tlsCert: string;
+    tlsKey: string;
+    wsPort: number;
+    maxConnections: number;
+    maxPacketBytes: number;
+    publishRate: number;
+    publishBurst: number;
+  };
+  http: { enabled: boolean; host: string; port: number; token: string; tlsCert: string; tlsKey: string; rateLimit: number };
   poll: { intervalSeconds: number; onlineEvery: number };
   commands: { timeoutMs: number; maxPayloadBytes: number };
   homeassistant: { enabled: boolean; prefix: string; statusTopic: string; birthDelayMaxMs: number };
@@ -81,6 +102,16 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
   const result = config.getProperties() as unknown as BridgeConfig;
+  if ((result.tuya.accessId === '') !== (result.tuya.accessKey === '')) {
+    const missing = result.tuya.accessId === '' ? 'tuya.accessId (TUYA_ACCESS_ID)' : 'tuya.accessKey (TUYA_ACCESS_KEY)';
+    throw new ConfigError(`invalid configuration: ${missing} is empty; set both credentials, or neither for demo mode`);
+  }
+  if (result.broker.tlsPort !== 0 && (result.broker.tlsCert === '' || result.broker.tlsKey === '')) {
+    throw new ConfigError('invalid configuration: broker.tlsPort is set; set broker.tlsCert (BROKER_TLS_CERT) and broker.tlsKey (BROKER_TLS_KEY) too');
+  }
+  if ((result.http.tlsCert === '') !== (result.http.tlsKey === '')) {
+    throw new ConfigError('invalid configuration: set both http.tlsCert (HTTP_TLS_CERT) and http.tlsKey (HTTP_TLS_KEY), or neither');
+  }
   if (result.homeassistant.prefix === result.mqtt.baseTopic) {
     throw new ConfigError('invalid configuration: homeassistant.prefix must differ from mqtt.baseTopic');
   }

@@ -27,8 +27,79 @@ function assertPlugList(value: unknown): void {
     if (typeof entry.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(entry.id)) {
       throw new Error(`entry ${index} ("${entry.name}") needs an "id" of letters, digits, _ or -`);
     }
+    const extra = Object.keys(entry).filter((key) => key !== 'name' && key !== 'id');
+    if (extra.length > 0) throw new Error(`entry ${index} ("${entry.name}") has unknown keys: ${extra.join(', ')}`);
   });
 }
+
+/**
+ * Whole numbers within a range. convict's own 'nat' and 'port' parse loosely
+ * ("1e4" is 1, "8080abc" is 8080), so environment strings are accepted here
+ * only when they are plain digits; anything else fails validation by name.
+ */
+function wholeNumber(name: string, min: number, max: number, zeroAllowed = false): string {
+  convict.addFormat({
+    name,
+    coerce: (value: unknown) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    validate(value: unknown) {
+      const ok = typeof value === 'number' && Number.isInteger(value) && ((value >= min && value <= max) || (zeroAllowed && value === 0));
+      if (!ok) {
+        const range = `a whole number from ${min} to ${max}`;
+        throw new Error(`must be ${zeroAllowed ? `0 or ${range}` : range}, not ${JSON.stringify(value)}`);
+      }
+    },
+  });
+  return name;
+}
+
+const PORT = wholeNumber('port-number', 0, 65535);
+const MILLISECONDS = wholeNumber('milliseconds', 100, 3_600_000);
+const POLL_SECONDS = wholeNumber('poll-seconds', 10, 86_400, true);
+const COUNT = wholeNumber('count', 1, 1_000_000, true);
+const PAYLOAD_BYTES = wholeNumber('payload-bytes', 64, 268_435_455);
+
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, on: true, off: false, '1': true, '0': false };
+
+convict.addFormat({
+  name: 'switch',
+  coerce: (value: unknown) => (typeof value === 'string' ? (BOOLEAN_WORDS[value.trim().toLowerCase()] ?? value) : value),
+  validate(value: unknown) {
+    if (typeof value !== 'boolean') throw new Error(`must be true or false, not ${JSON.stringify(value)}`);
+  },
+});
+
+convict.addFormat({
+  name: 'broker-users',
+  coerce(value: unknown) {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  // Hashes and filters are checked in depth by the broker at startup; this catches the shape.
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of {"username","passwordHash","publish","subscribe"}');
+    value.forEach((user: unknown, index) => {
+      const entry = user as Record<string, unknown> | null;
+      if (typeof entry !== 'object' || entry === null || typeof entry['username'] !== 'string' || entry['username'] === '') {
+        throw new Error(`entry ${index} needs a "username"`);
+      }
+      if (typeof entry['passwordHash'] !== 'string' || !entry['passwordHash'].startsWith('scrypt$')) {
+        throw new Error(`user "${entry['username']}" needs a "passwordHash" from npm run hash-password`);
+      }
+      for (const key of ['publish', 'subscribe']) {
+        const list = entry[key];
+        if (!Array.isArray(list) || list.some((filter) => typeof filter !== 'string')) {
+          throw new Error(`user "${entry['username']}" needs "${key}": a list of topic filters`);
+        }
+      }
+      const extra = Object.keys(entry).filter((key) => !['username', 'passwordHash', 'publish', 'subscribe'].includes(key));
+      if (extra.length > 0) throw new Error(`user "${entry['username']}" has unknown keys: ${extra.join(', ')}`);
+    });
+  },
+});
 
 convict.addFormat({
   name: 'plug-list',
@@ -62,7 +133,8 @@ convict.addFormat({
     try {
       url = new URL(value);
     } catch {
-      throw new Error(`"${value}" is not a URL`);
+      // Not echoed: a mistyped URL may still carry a password.
+      throw new Error('is not a URL (expected e.g. mqtt://host:1883)');
     }
     if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'http:', 'https:', 'tcp:'].includes(url.protocol)) {
       throw new Error(`unsupported scheme ${url.protocol}`);
@@ -96,10 +168,11 @@ export const schema = {
       format: 'optional-url',
       default: '',
       env: 'TUYA_BASE_URL',
+      sensitive: true,
     },
     timeoutMs: {
       doc: 'Time allowed for one cloud call, in milliseconds.',
-      format: 'nat',
+      format: MILLISECONDS,
       default: 8000,
       env: 'TUYA_TIMEOUT_MS',
     },
@@ -124,10 +197,11 @@ export const schema = {
   },
   mqtt: {
     url: {
-      doc: 'Broker to connect to, e.g. mqtt://192.168.1.10:1883. Empty: the embedded broker.',
+      doc: 'Broker to connect to, e.g. mqtt://192.168.1.10:1883 (put credentials in MQTT_USERNAME/MQTT_PASSWORD). Empty: the embedded broker.',
       format: 'optional-url',
       default: '',
       env: 'MQTT_URL',
+      sensitive: true,
     },
     username: {
       doc: 'Username for the broker.',
@@ -156,7 +230,7 @@ export const schema = {
     },
     reconnectMs: {
       doc: 'Delay between reconnect attempts to the broker, in milliseconds.',
-      format: 'nat',
+      format: MILLISECONDS,
       default: 2000,
       env: 'MQTT_RECONNECT_MS',
     },
@@ -164,7 +238,7 @@ export const schema = {
   broker: {
     enabled: {
       doc: 'Run the embedded Aedes broker. Turn off when MQTT_URL points at your own broker.',
-      format: Boolean,
+      format: 'switch',
       default: true,
       env: 'BROKER_ENABLED',
     },
@@ -176,15 +250,75 @@ export const schema = {
     },
     port: {
       doc: 'Port of the embedded broker (0: any free port).',
-      format: 'port',
+      format: PORT,
       default: 1883,
       env: 'BROKER_PORT',
+    },
+    users: {
+      doc: 'Broker accounts: a list of {"username","passwordHash","publish":[filters],"subscribe":[filters]} (see config/example.json).',
+      format: 'broker-users',
+      default: [] as unknown[],
+      env: 'BROKER_USERS',
+    },
+    anonymous: {
+      doc: 'Let clients connect without a username, with full access. Refused unless every listener is on loopback.',
+      format: 'switch',
+      default: true,
+      env: 'BROKER_ANONYMOUS',
+    },
+    tlsPort: {
+      doc: 'Port of the MQTT over TLS listener (mqtts; 8883 is usual). 0: off.',
+      format: PORT,
+      default: 0,
+      env: 'BROKER_TLS_PORT',
+    },
+    tlsCert: {
+      doc: 'Certificate file (PEM) of the TLS listener; npm run make-cert makes a self-signed one.',
+      format: String,
+      default: '',
+      env: 'BROKER_TLS_CERT',
+    },
+    tlsKey: {
+      doc: 'Private key file (PEM) of the TLS listener.',
+      format: String,
+      default: '',
+      env: 'BROKER_TLS_KEY',
+    },
+    wsPort: {
+      doc: 'Port of the MQTT over WebSockets listener, for browser clients (9001 is usual). 0: off.',
+      format: PORT,
+      default: 0,
+      env: 'BROKER_WS_PORT',
+    },
+    maxConnections: {
+      doc: 'Most client connections at once, over all listeners (0: no limit).',
+      format: wholeNumber('connections', 0, 100_000),
+      default: 100,
+      env: 'BROKER_MAX_CONNECTIONS',
+    },
+    maxPacketBytes: {
+      doc: 'Largest MQTT packet accepted; a client sending a larger one is disconnected.',
+      format: PAYLOAD_BYTES,
+      default: 1_048_576,
+      env: 'BROKER_MAX_PACKET_BYTES',
+    },
+    publishRate: {
+      doc: 'Publishes per second allowed to each logged-in client (0: no limit); the bridge\'s own account is exempt.',
+      format: wholeNumber('rate', 0, 100_000),
+      default: 50,
+      env: 'BROKER_PUBLISH_RATE',
+    },
+    publishBurst: {
+      doc: 'Publishes a logged-in client may send at once before the rate applies.',
+      format: wholeNumber('burst', 1, 100_000),
+      default: 200,
+      env: 'BROKER_PUBLISH_BURST',
     },
   },
   http: {
     enabled: {
       doc: 'Serve the HTTP API (/health, /api/status, /api/control).',
-      format: Boolean,
+      format: 'switch',
       default: true,
       env: 'HTTP_ENABLED',
     },
@@ -196,21 +330,46 @@ export const schema = {
     },
     port: {
       doc: 'Port of the HTTP API (0: any free port).',
-      format: 'port',
+      format: PORT,
       default: 8080,
       env: 'HTTP_PORT',
+    },
+    token: {
+      doc: 'Bearer token required on /api/* (Authorization: Bearer <token>). Empty: no authentication, loopback only.',
+      format: String,
+      default: '',
+      env: 'HTTP_TOKEN',
+      sensitive: true,
+    },
+    tlsCert: {
+      doc: 'Certificate file (PEM): when set with HTTP_TLS_KEY, the API is served over HTTPS.',
+      format: String,
+      default: '',
+      env: 'HTTP_TLS_CERT',
+    },
+    tlsKey: {
+      doc: 'Private key file (PEM) for HTTPS.',
+      format: String,
+      default: '',
+      env: 'HTTP_TLS_KEY',
+    },
+    rateLimit: {
+      doc: 'Requests per minute allowed from one client address (0: no limit).',
+      format: wholeNumber('requests', 0, 1_000_000),
+      default: 300,
+      env: 'HTTP_RATE_LIMIT',
     },
   },
   poll: {
     intervalSeconds: {
       doc: 'Seconds between status polls of the cloud (0: no polling). See "Quota" in the README.',
-      format: 'nat',
+      format: POLL_SECONDS,
       default: 150,
       env: 'POLL_INTERVAL_SECONDS',
     },
     onlineEvery: {
       doc: 'Read each plug\'s online flag every this many polls (it costs one call per plug).',
-      format: 'nat',
+      format: COUNT,
       default: 12,
       env: 'POLL_ONLINE_EVERY',
     },
@@ -218,13 +377,13 @@ export const schema = {
   commands: {
     timeoutMs: {
       doc: 'Time allowed for a whole command, retries included, before a timeout reply.',
-      format: 'nat',
+      format: MILLISECONDS,
       default: 10000,
       env: 'COMMAND_TIMEOUT_MS',
     },
     maxPayloadBytes: {
       doc: 'Largest command payload accepted, in bytes.',
-      format: 'nat',
+      format: PAYLOAD_BYTES,
       default: 4096,
       env: 'COMMAND_MAX_PAYLOAD_BYTES',
     },
@@ -232,7 +391,7 @@ export const schema = {
   homeassistant: {
     enabled: {
       doc: 'Announce plugs, the bridge and ESP32 boards to Home Assistant by MQTT discovery.',
-      format: Boolean,
+      format: 'switch',
       default: true,
       env: 'HA_DISCOVERY',
     },
@@ -250,7 +409,7 @@ export const schema = {
     },
     birthDelayMaxMs: {
       doc: 'After a birth message, republish after a random delay up to this long (ms).',
-      format: 'nat',
+      format: wholeNumber('delay-ms', 0, 600_000),
       default: 5000,
       env: 'HA_BIRTH_DELAY_MAX_MS',
     },
@@ -272,7 +431,7 @@ export const schema = {
   simulator: {
     port: {
       doc: 'Port of the built-in simulated Tuya cloud, used when no credentials are set (0: any).',
-      format: 'port',
+      format: PORT,
       default: 0,
       env: 'SIMULATOR_PORT',
     },

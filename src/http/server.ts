@@ -1,10 +1,13 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import { parseCommand } from '../commands/parse.js';
 import { errorReply, stateReply } from '../commands/reply.js';
 import type { Reply } from '../commands/reply.js';
-import { BridgeError } from '../errors.js';
+import { BridgeError, quote } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { CloudHealth } from '../features/cloud-health.js';
 import type { Logger } from '../log/logger.js';
@@ -20,6 +23,12 @@ export interface HttpApiOptions {
   /** Called with each successful control reply, so MQTT listeners see HTTP-made changes. */
   onControl: (reply: Reply) => void;
   maxPayloadBytes: number;
+  /** Bearer token required on /api/*; empty for none (loopback only, checked at startup). */
+  token: string;
+  /** Serve HTTPS with these PEM files. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Requests per minute per client address; 0 for no limit. */
+  rateLimitPerMinute: number;
   logger: Logger;
   now?: () => number;
 }
@@ -32,6 +41,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   unknown_device: 404,
   payload_too_large: 413,
   rate_limited: 429,
+  unauthorized: 401,
   device_offline: 503,
   shutting_down: 503,
   device_error: 502,
@@ -51,17 +61,60 @@ export function httpStatusFor(reply: Reply): number {
 export async function startHttpApi(options: HttpApiOptions): Promise<{ app: FastifyInstance; port: number }> {
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const app = Fastify({ logger: false, bodyLimit: options.maxPayloadBytes });
+  const https = options.tls
+    ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
+    : undefined;
+  const app = Fastify({ logger: false, bodyLimit: options.maxPayloadBytes, ...(https ? { https } : {}) });
+  const fail = (code: ErrorCode, message: string): Reply => errorReply(new BridgeError(code, message), undefined, { now: now() });
+
+  if (options.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: options.rateLimitPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_request, context) => {
+        options.logger.warn('HTTP client over its rate limit', { client: _request.ip });
+        return { ...fail('rate_limited', `more than ${context.max} requests a minute from this address`), statusCode: 429 };
+      },
+    });
+  }
+
+  if (options.token !== '') {
+    const expected = digest(options.token);
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/api/')) return; // /health stays open for probes
+      const header = request.headers.authorization ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+      // Digests have one length whatever was sent, so the comparison takes one time.
+      if (given !== '' && timingSafeEqual(digest(given), expected)) return;
+      options.logger.warn('HTTP request without a valid token', { client: request.ip, path: request.url.split('?')[0] });
+      return reply.status(401).header('www-authenticate', 'Bearer').send(fail('unauthorized', 'missing or wrong bearer token'));
+    });
+  }
 
   // Bodies are parsed by the same parser as MQTT payloads: same rules, same codes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    const code: ErrorCode = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : 'invalid_command';
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) options.logger.error(`HTTP handler failed: ${error.stack ?? error.message}`);
-    void reply.status(status).send(errorReply(new BridgeError(status === 500 ? 'internal' : code, error.message), undefined, { now: now() }));
+    let failure: BridgeError;
+    if (status === 429) {
+      failure = new BridgeError('rate_limited', 'too many requests from this address; wait a minute');
+    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      failure = new BridgeError('payload_too_large', `payload is larger than the limit of ${options.maxPayloadBytes} bytes`);
+    } else if (status === 500) {
+      options.logger.error(`HTTP handler failed: ${error.stack ?? error.message}`);
+      failure = new BridgeError('internal', 'internal error; see the bridge log');
+    } else {
+      failure = new BridgeError('invalid_command', error.message);
+    }
+    if (status !== 500) options.logger.warn(`Rejected HTTP request: ${failure.message}`, { code: failure.code });
+    void reply.status(status).send(errorReply(failure, undefined, { now: now() }));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new BridgeError('invalid_command', `no such endpoint: ${request.method} ${quote(request.url.split('?')[0] ?? '')}`);
+    void reply.status(404).send(errorReply(error, undefined, { now: now() }));
   });
 
   app.get('/health', async (_request, reply) => {
@@ -82,14 +135,18 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ app: Fast
     });
   });
 
-  app.get<{ Querystring: { device?: string } }>('/api/status', async (request, reply) => {
+  app.get<{ Querystring: { device?: string | string[] } }>('/api/status', async (request, reply) => {
     const device = request.query.device;
+    if (Array.isArray(device)) {
+      const error = new BridgeError('invalid_command', 'give "device" once');
+      return reply.status(400).send(errorReply(error, undefined, { now: now() }));
+    }
     if (device === undefined) {
       return { plugs: options.registry.all().map((plug) => stateReply(plug, { now: now() })) };
     }
     const plug = options.registry.find(device);
     if (!plug) {
-      const error = new BridgeError('unknown_device', `no plug is called "${device}"`);
+      const error = new BridgeError('unknown_device', `no plug is called ${quote(device)}`);
       return reply.status(404).send(errorReply(error, undefined, { now: now() }));
     }
     return stateReply(plug, { now: now() });
@@ -110,9 +167,20 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ app: Fast
     return reply.status(httpStatusFor(answer)).send(answer);
   });
 
+  app.get('/api/control', async (_request, reply) => {
+    const error = new BridgeError('invalid_command', 'use POST for /api/control');
+    return reply.status(405).header('allow', 'POST').send(errorReply(error, undefined, { now: now() }));
+  });
+
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  options.logger.info(`HTTP API listening on http://${options.host}:${port}`);
+  options.logger.info(`HTTP API listening on ${https ? 'https' : 'http'}://${options.host}:${port}`, {
+    authentication: options.token !== '' ? 'bearer token' : 'none (loopback only)',
+  });
   return { app, port };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

@@ -77,6 +77,10 @@ function pickFormat(format: LogFormat, stream: NodeJS.WritableStream): winston.L
   );
 }
 
+function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 class WinstonLogger implements Logger {
   constructor(
     private readonly base: winston.Logger,
@@ -111,7 +115,8 @@ class WinstonLogger implements Logger {
     const masked = meta ? (this.masker.maskValue(meta) as Record<string, unknown>) : {};
     const line: Record<string, unknown> = { ...masked };
     if (this.namespace) line['namespace'] = this.namespace;
-    this.base.log(level, this.masker.maskText(message), line);
+    // Control characters from sender text must not forge extra lines on a terminal.
+    this.base.log(level, escapeControl(this.masker.maskText(message)), line);
   }
 }
 

@@ -15,6 +15,20 @@ export interface ConnectionOptions {
   logger: Logger;
 }
 
+const FIRST_CONNECT_WAIT_MS = 5000;
+
+/** The URL as it may be logged: without user and password. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 export type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
 
 /**
@@ -41,11 +55,11 @@ export class MqttConnection {
     this.connectHandlers.push(handler);
   }
 
-  /** Connects; resolves on the first CONNACK, rejects if the first attempt fails. */
+  /** Connects; resolves on the first CONNACK, or after a few seconds of trying (it keeps trying). */
   async start(): Promise<void> {
     const { url, username, password, reconnectMs, availabilityTopic, logger } = this.options;
     const clientId = this.options.clientId || `tuya-mqtt-bridge-${randomBytes(4).toString('hex')}`;
-    logger.info(`Connecting to ${url}`, { clientId, username: username || undefined });
+    logger.info(`Connecting to ${withoutCredentials(url)}`, { clientId, username: username || undefined });
 
     const client = mqtt.connect(url, {
       clientId,
@@ -70,21 +84,24 @@ export class MqttConnection {
       if (this.wasConnected && !this.stopping) logger.warn('Disconnected from the broker; reconnecting');
       this.wasConnected = false;
     });
-    client.on('error', (err) => logger.error(`MQTT error: ${err.message}`));
-
-    await new Promise<void>((resolve, reject) => {
-      const onConnect = (): void => {
-        client.off('error', onError);
-        resolve();
-      };
-      const onError = (err: Error): void => {
-        client.off('connect', onConnect);
-        client.end(true);
-        reject(err);
-      };
-      client.once('connect', onConnect);
-      client.once('error', onError);
+    // One line per outage: MQTT.js reports every failed reconnect attempt.
+    let reported = false;
+    client.on('error', (err) => {
+      if (!reported) logger.error(`MQTT error: ${err.message}; retrying every ${reconnectMs} ms`);
+      reported = true;
     });
+    client.on('connect', () => (reported = false));
+
+    // Wait a little for the first connection, but a broker that is not up yet
+    // (started by the same compose file, rebooting) is retried, not fatal.
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), FIRST_CONNECT_WAIT_MS);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!connected) logger.warn(`Broker ${withoutCredentials(url)} not reachable yet; still trying`);
   }
 
   /** Subscribes to a filter; its handler gets every message that matches it, now and after reconnects. */

@@ -3,7 +3,7 @@ import { parseCommand } from '../commands/parse.js';
 import type { ParseResult } from '../commands/parse.js';
 import { errorReply } from '../commands/reply.js';
 import type { Reply } from '../commands/reply.js';
-import { BridgeError } from '../errors.js';
+import { BridgeError, quote } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PlugRegistry } from '../plugs/registry.js';
 import type { MqttConnection } from './connection.js';
@@ -59,7 +59,7 @@ export class CommandRouter {
   private forPlug(segment: string | undefined, then: (device: string) => ParseResult): ParseResult {
     const plug = segment === undefined ? undefined : this.options.registry.bySegment(segment);
     if (!plug) {
-      return { ok: false, error: new BridgeError('unknown_device', `no plug has the topic level "${segment ?? ''}"`) };
+      return { ok: false, error: new BridgeError('unknown_device', `no plug has the topic level ${quote(segment ?? '')}`) };
     }
     return then(plug.name);
   }

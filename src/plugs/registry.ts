@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { BridgeError } from '../errors.js';
+import { BridgeError, quote } from '../errors.js';
 import type { PlugConfig } from '../config/schema.js';
 import type { EnergyProfile, Readings } from '../tuya/datapoints.js';
 import type { DeviceDetails } from '../tuya/transport.js';
@@ -119,7 +119,7 @@ export class PlugRegistry extends EventEmitter<RegistryEvents> {
       );
     }
     const plug = this.find(device);
-    if (!plug) throw new BridgeError('unknown_device', `no plug is called "${device}"`);
+    if (!plug) throw new BridgeError('unknown_device', `no plug is called ${quote(device)}`);
     return plug;
   }
 

@@ -9,7 +9,9 @@ describe('parseCommand accepts', () => {
     ['{"action":"ON"}', { action: 'on' }],
     ['{"action":" off "}', { action: 'off' }],
     ['{"action":"status","device":"bf1234"}', { action: 'status', device: 'bf1234' }],
-    ['{"action":"on","id":7}', { action: 'on', id: '7' }],
+    ['{"action":"on","id":7}', { action: 'on', id: 7 }],
+    ['{"action":"on","id":"' + '\u{1F600}'.repeat(100) + '"}', { action: 'on', id: '\u{1F600}'.repeat(100) }],
+    ['{"action":"on","state":"ON"}', { action: 'on' }],
     ['{"action":"on","device":""}', { action: 'on' }],
     ['{"state":"OFF"}', { action: 'off' }],
     ['{"state":true}', { action: 'on' }],
@@ -60,6 +62,9 @@ describe('parseCommand rejects', () => {
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'invalid_utf8', /UTF-8/],
     ['a lone continuation byte', Buffer.from([0x6f, 0x6e, 0x80]), 'invalid_utf8', /UTF-8/],
     ['garbage text', Buffer.from('switch it on please'), 'invalid_json', /not valid JSON/],
+    ['action and state disagreeing', Buffer.from('{"state":"off","action":"on"}'), 'invalid_command', /disagree/],
+    ['a 4000-character device', Buffer.from(`{"action":"on","device":"${'x'.repeat(4000)}"}`), 'invalid_command', /longer than 256 characters/],
+    ['a 129-character id', Buffer.from(`{"action":"on","id":"${'i'.repeat(129)}"}`), 'invalid_command', /"id"/],
   ];
 
   it.each(cases)('%s', (_name, payload, code, message) => {
@@ -68,6 +73,19 @@ describe('parseCommand rejects', () => {
     if (result.ok) return;
     expect(result.error.code).toBe(code);
     expect(result.error.message).toMatch(message);
+  });
+
+  it('quotes sender text short and escaped, so a payload cannot flood or forge log lines', () => {
+    const result = parseCommand(JSON.stringify({ action: `x\n${'y'.repeat(10_000)}` }), options);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message.length).toBeLessThan(120);
+    expect(result.error.message).not.toContain('\n');
+  });
+
+  it('names the plug of a /set topic in a failure, so the reply carries it', () => {
+    expect(parseCommand('explode', { ...options, device: 'lamp' })).toMatchObject({ ok: false, device: 'lamp' });
+    expect(parseCommand('{"action":"explode"}', { ...options, device: 'lamp' })).toMatchObject({ ok: false, device: 'lamp' });
   });
 
   it('keeps the correlation id and device of a rejected object so the reply can echo them', () => {

@@ -14,8 +14,8 @@ describe('loadConfig', () => {
   it('gives documented defaults with an empty environment', () => {
     const config = loadConfig({ env: {} });
     expect(config.mqtt.baseTopic).toBe('tuya');
-    expect(config.broker).toEqual({ enabled: true, host: '127.0.0.1', port: 1883 });
-    expect(config.http).toEqual({ enabled: true, host: '127.0.0.1', port: 8080 });
+    expect(config.broker).toMatchObject({ enabled: true, host: '127.0.0.1', port: 1883, anonymous: true, users: [] });
+    expect(config.http).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8080, token: '' });
     expect(config.poll.intervalSeconds).toBe(150);
     expect(config.plugs).toEqual([]);
   });
@@ -54,10 +54,40 @@ describe('loadConfig', () => {
     [{ MQTT_URL: 'not a url' }, /mqtt\.url/],
     [{ PLUGS: 'not json' }, /plugs.*list/],
     [{ MQTT_PASSWORD: 'secret-pass' }, /mqtt\.username/],
+    [{ HTTP_PORT: '1e4' }, /http\.port.*whole number/],
+    [{ HTTP_PORT: '18082abc' }, /http\.port/],
+    [{ HTTP_PORT: '0x1F90' }, /http\.port/],
+    [{ HTTP_PORT: '1.5' }, /http\.port/],
+    [{ POLL_INTERVAL_SECONDS: '1e12' }, /poll\.intervalSeconds/],
+    [{ POLL_INTERVAL_SECONDS: '0.001' }, /poll\.intervalSeconds/],
+    [{ POLL_INTERVAL_SECONDS: '3' }, /poll\.intervalSeconds.*0 or a whole number from 10/],
+    [{ MQTT_RECONNECT_MS: '0' }, /mqtt\.reconnectMs/],
+    [{ COMMAND_TIMEOUT_MS: '0' }, /commands\.timeoutMs/],
+    [{ COMMAND_MAX_PAYLOAD_BYTES: '0' }, /commands\.maxPayloadBytes/],
+    [{ BROKER_ENABLED: 'maybe' }, /broker\.enabled.*true or false/],
+    [{ HTTP_ENABLED: 'nope' }, /http\.enabled/],
+    [{ TUYA_ACCESS_ID: 'only-the-id' }, /TUYA_ACCESS_KEY.*both/],
+    [{ TUYA_ACCESS_KEY: 'only-the-key' }, /TUYA_ACCESS_ID.*both/],
+    [{ PLUGS: '[{"name":"a","id":"b1","ip":"10.0.0.2"}]' }, /unknown keys: ip/],
     [{ PLUGS: '[{"name":"a","id":"has space"}]' }, /plugs.*"id"/],
   ])('rejects %j naming the key', (env, message) => {
     expect(() => loadConfig({ env })).toThrow(ConfigError);
     expect(() => loadConfig({ env })).toThrow(message);
+  });
+
+  it.each([
+    ['no', false],
+    ['0', false],
+    ['FALSE', false],
+    ['yes', true],
+    ['On', true],
+  ])('reads BROKER_ENABLED=%s as %s', (word, value) => {
+    expect(loadConfig({ env: { BROKER_ENABLED: word } }).broker.enabled).toBe(value);
+  });
+
+  it('does not echo a malformed URL, which may hold a password', () => {
+    expect(() => loadConfig({ env: { MQTT_URL: 'mqtt//alice:S3cretPw@host' } })).toThrow(/mqtt\.url/);
+    expect(() => loadConfig({ env: { MQTT_URL: 'mqtt//alice:S3cretPw@host' } })).not.toThrow(/S3cretPw/);
   });
 
   it('rejects unknown keys and broken JSON in the file', () => {

@@ -30,4 +30,16 @@ describe('README.md', () => {
     expect(config.plugs).toHaveLength(2);
     expect(config.defaultPlug).toBe('desk lamp');
   });
+
+  it('gives the example accounts the access lists the broker module recommends', async () => {
+    const { exampleAcl } = await import('../../broker/acl.js');
+    const config = loadConfig({ file: join(root, 'config', 'example.json'), env: {} });
+    const acl = exampleAcl('tuya') as Record<string, { publish: readonly string[]; subscribe: readonly string[] }>;
+    for (const user of config.broker.users) {
+      expect({ publish: user.publish, subscribe: user.subscribe }).toEqual({
+        publish: [...(acl[user.username]?.publish ?? [])],
+        subscribe: [...(acl[user.username]?.subscribe ?? [])],
+      });
+    }
+  });
 });

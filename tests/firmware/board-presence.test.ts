@@ -3,17 +3,22 @@
 
 import net from 'node:net';
 import mqtt from 'mqtt';
-import { availabilityTopic } from '../../broker/board-presence.js';
+import { attachBoardPresence, availabilityTopic } from '../../broker/board-presence.js';
 import {
   boardTopics, observe, startBoard, startTestBroker, testConfig, type Observer, type TestBroker,
 } from './harness/index.js';
 
 let broker: TestBroker;
 let watcher: Observer;
+let logged: Array<[string, Record<string, unknown> | undefined]>;
+let detach: () => void;
 const sockets: net.Socket[] = [];
 
 beforeEach(async () => {
-  broker = await startTestBroker({ boardPresence: 'tuya' });
+  broker = await startTestBroker({ boardPresence: false });
+  logged = [];
+  const logger = { info: (msg: string, meta?: Record<string, unknown>) => void logged.push([msg, meta]) };
+  detach = attachBoardPresence(broker.broker, { baseTopic: 'tuya', logger });
   watcher = await observe(broker.url, ['tuya/esp32/+/availability']);
 });
 
@@ -61,18 +66,27 @@ test('publishes offline when a silent board outlives 1.5 x its keepalive', async
   const m = await watcher.waitFor((x) => x.topic === topic, 4000);
   expect(m.payload).toBe('offline');
   expect(m.at - started).toBeGreaterThanOrEqual(1400);
+  expect(logged).toContainEqual(['Board offline', { board: 'esp32-aa02', reason: 'keepalive lapsed' }]);
 });
 
 test('stays quiet when the same board id reconnects and takes over the old session', async () => {
   const topic = availabilityTopic('tuya', 'esp32-aa03');
   await silentClient('esp32-aa03', 1);
-  const again = await mqtt.connectAsync(broker.url, { clientId: 'esp32-aa03', reconnectPeriod: 0, keepalive: 30 });
+  const again = await mqtt.connectAsync(broker.url, { clientId: 'esp32-aa03', reconnectPeriod: 0 });
   await again.publishAsync(topic, 'online', { retain: true, qos: 1 });
   await new Promise((resolve) => setTimeout(resolve, 2000)); // past the old session's keepalive
   expect(payloads(topic)).toEqual(['online']);
   await again.endAsync(true);
   await watcher.waitFor(() => payloads(topic).length === 2);
   expect(payloads(topic)).toEqual(['online', 'offline']);
+});
+
+test('publishes nothing once detached', async () => {
+  detach();
+  const client = await mqtt.connectAsync(broker.url, { clientId: 'esp32-aa05', reconnectPeriod: 0 });
+  await client.endAsync(true);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(watcher.messages).toEqual([]);
 });
 
 test('ignores clients that are not boards', async () => {
@@ -82,7 +96,7 @@ test('ignores clients that are not boards', async () => {
   expect(watcher.messages).toEqual([]);
 });
 
-test('a real board: online on connect, offline when its connection drops, online after it boots again', async () => {
+test('a real board: online on connect, offline when its connection ends, online once back', async () => {
   const config = testConfig({ mqtt: { port: broker.port } });
   const serial = '24:0a:c4:aa:bb:04';
   const { availability } = boardTopics(serial);

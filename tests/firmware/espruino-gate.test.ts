@@ -21,7 +21,9 @@ test('finds the firmware files', () => {
   expect(firmwareFiles.map((f) => relative(ROOT, f))).toContain('firmware/tuya-button.js');
 });
 
-test.each(firmwareFiles.map((f) => [relative(ROOT, f), f]))('%s uses only ES5 that Espruino runs', (name, path) => {
+const named = firmwareFiles.map((f) => [relative(ROOT, f), f]);
+
+test.each(named)('%s uses only ES5 that Espruino runs', (name, path) => {
   const findings = checkEspruinoSource(readFileSync(path, 'utf8'), { file: name, level: 'es5' });
   expect(findings.map(formatFinding)).toEqual([]);
 });

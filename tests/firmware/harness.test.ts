@@ -32,7 +32,8 @@ describe('sandbox', () => {
 
   test('records an exception in a callback and keeps running, as the board does', async () => {
     const b = await idleBoard();
-    b.evaluate('setTimeout(function () { throw new Error("boom"); }, 10); var after = 0; setTimeout(function () { after = 1; }, 20);');
+    b.evaluate(`setTimeout(function () { throw new Error("boom"); }, 10);
+      var after = 0; setTimeout(function () { after = 1; }, 20);`);
     await b.sleep(30);
     expect(b.errors).toHaveLength(1);
     expect(b.console[0]).toMatch(/^Uncaught Error: boom/);
@@ -43,7 +44,8 @@ describe('sandbox', () => {
 describe('timers', () => {
   test('setInterval repeats and clearInterval() without an argument stops every timer', async () => {
     const b = await idleBoard();
-    b.evaluate('var n = 0, t = 0; setInterval(function () { n++; }, 100); setTimeout(function () { t++; }, 1000);');
+    b.evaluate(`var n = 0, t = 0;
+      setInterval(function () { n++; }, 100); setTimeout(function () { t++; }, 1000);`);
     await b.sleep(350);
     expect(b.evaluate('n')).toBe(3);
     b.evaluate('clearInterval()');
@@ -60,7 +62,8 @@ describe('timers', () => {
 });
 
 describe('setWatch', () => {
-  const record = 'var seen = []; function rec(e) { seen.push((e.state ? "H" : "L") + "@" + Math.round(e.time * 1000)); }';
+  const record = `var seen = [];
+    function rec(e) { seen.push((e.state ? "H" : "L") + "@" + Math.round(e.time * 1000)); }`;
 
   test('debounce: a bouncing contact reports one edge, stamped with its last bounce', async () => {
     const b = await idleBoard();
@@ -151,13 +154,18 @@ describe('MQTT module', () => {
     var W = require("Wifi"), log = [];
     var m = require("MQTT").create("127.0.0.1", { port: ${port}, client_id: "esp32-test" ${extra} });
     ["connected", "disconnected", "close", "error", "publish"].forEach(function (ev) {
-      m.on(ev, function (x) { log.push(ev + (typeof x === "string" ? " " + x : x && x.topic ? " " + x.topic + "=" + x.message : "")); });
+      m.on(ev, function (x) {
+        var detail = typeof x === "string" ? " " + x : x && x.topic ? " " + x.topic + "=" + x.message : "";
+        log.push(ev + detail);
+      });
     });
     W.connect("ap", {}, function () { m.connect(); log.push("connect() returned"); });`;
 
   test('a refused login looks like connected then disconnected, with no error', async () => {
     broker = await startTestBroker({
-      authenticate: (_c, _u, _p, done) => done(Object.assign(new Error('no'), { returnCode: 4 as const }), false),
+      authenticate: (_c, _u, _p, done) => {
+        done(Object.assign(new Error('no'), { returnCode: 4 as const }), false);
+      },
     });
     const b = await idleBoard();
     b.evaluate(connectAndLog(broker.port, ', username: "u", password: "p"'));
@@ -186,7 +194,7 @@ describe('MQTT module', () => {
     expect(b.mqtt.sent.map((s) => s.topic)).toEqual(['t/x']);
   });
 
-  test('two boards that leave client_id unset present the same id, as with the fixed-seed Math.random', async () => {
+  test('boards that leave client_id unset share one id (fixed-seed Math.random)', async () => {
     const a = await startBoard({ boot: false });
     const c = await startBoard({ boot: false });
     try {
@@ -196,5 +204,22 @@ describe('MQTT module', () => {
       await a.stop();
       await c.stop();
     }
+  });
+});
+
+describe('http module', () => {
+  test('url.parse and encodeURIComponent work on 8-bit strings as on the board', async () => {
+    const b = await idleBoard();
+    expect(b.evaluate('JSON.stringify(url.parse("http://10.0.0.2:8080/api/status?device=x"))')).toBe(
+      '{"method":"GET","protocol":"http:","host":"10.0.0.2","path":"/api/status?device=x",' +
+        '"pathname":"/api/status","search":"?device=x","port":8080,"query":"device=x"}',
+    );
+    // "Café" as UTF-8 bytes in an 8-bit string encodes to the same %XX as UTF-8 would.
+    expect(b.evaluate('encodeURIComponent("Caf\\xc3\\xa9 1")')).toBe('Caf%C3%A9%201');
+  });
+
+  test('without Wi-Fi, http.request throws as on the board', async () => {
+    const b = await idleBoard();
+    expect(() => b.evaluate('require("http").get("http://127.0.0.1:1/")')).toThrow('Not connected to the internet');
   });
 });

@@ -191,7 +191,7 @@ describe('plugs leaving the configuration', () => {
     const probe = await MqttProbe.connect(broker.url, ['homeassistant/#']);
     await probe.waitFor((m) => m.topic.includes(`${gone.id}_power`));
     await first.stop();
-    const second = await startBridge({ env: { ...sim.env, ...external, PLUGS: JSON.stringify([LAMP]) } });
+    const second = await startBridge({ env: { ...sim.env, ...external, PLUGS: JSON.stringify([{ name: LAMP.name, id: LAMP.id }]) } });
     try {
       for (const object of ['switch', 'power', 'voltage', 'current', 'energy']) {
         const component = object === 'switch' ? 'switch' : 'sensor';

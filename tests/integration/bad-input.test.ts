@@ -37,7 +37,7 @@ describe('bad input on tuya/command', () => {
     await bridge.stop();
   });
 
-  it.each(CASES)('%s gets one %s reply and one log line; the next command works', async (_name, payload, code) => {
+  it.each(CASES)('%s gets one error reply and one log line; the next command works', async (_name, payload, code) => {
     const before = probe.received.length;
     const logsBefore = bridge.logs.length;
     await probe.send(payload);

@@ -66,6 +66,17 @@ describe('HTTP API', () => {
     expect((await post('toggle', 'text/plain')).json).toMatchObject({ status: 'ok', state: 'ON' });
   });
 
+  it.each([
+    ['/api/status?device=demo-plug&device=x', 'GET', 400],
+    ['/api/control', 'GET', 405],
+    ['/no/such/route', 'GET', 404],
+    ['/api/status', 'DELETE', 404],
+  ])('answers %s (%s) with %i and the error shape', async (path, method, status) => {
+    const response = await fetch(`${bridge.httpUrl}${path}`, { method });
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ status: 'error', error: { code: 'invalid_command' } });
+  });
+
   it('refuses a body over the limit with 413 payload_too_large', async () => {
     const result = await post(Buffer.alloc(300_000, 0x61));
     expect(result.status).toBe(413);

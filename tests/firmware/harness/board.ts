@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { FakeClock, RealClock, type BoardClock, type ClockKind, type Invoke } from './clock.js';
 import type { Enqueue } from './emitter.js';
-import { createHttpModule, espruinoUrlParse, type HttpExchange } from './http.js';
+import { createHttpModule, espruinoEncodeURIComponent, espruinoUrlParse, type HttpExchange } from './http.js';
 import { createMqttModule, type MqttRecord } from './mqtt.js';
 import { BoardNetwork } from './network.js';
 import { PinBank, type Level, type LevelChange } from './pins.js';
@@ -78,8 +78,8 @@ export interface Board {
   sleep(ms: number): Promise<void>;
   /** Polls in real time until the predicate holds. */
   waitFor(predicate: () => boolean, options?: { timeoutMs?: number; what?: string }): Promise<void>;
-  /** Restart the saved firmware (load(), the reset button, or power back on after powerOff()).
-   *  Storage is kept; open connections vanish silently. */
+  /** load(): restart the saved firmware with Storage kept; its sockets close, Wi-Fi stays up.
+   *  After powerOff() this powers the board back on. */
   reboot(): void;
   /** The board loses power: it stops, and its connections go silent. */
   powerOff(): void;
@@ -90,11 +90,15 @@ export interface Board {
 // Builtins Espruino lacks (fact sheet A5) and host objects it has no counterpart for.
 const REMOVE_BUILTINS = `
   for (const name of ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol',
-    'Proxy', 'Reflect', 'BigInt', 'Intl', 'WebAssembly', 'SharedArrayBuffer', 'Atomics']) delete globalThis[name];
+    'Proxy', 'Reflect', 'BigInt', 'Intl', 'WebAssembly', 'SharedArrayBuffer', 'Atomics']) {
+    delete globalThis[name];
+  }
   delete Array.from; delete Number.isInteger; delete Math.trunc; delete Array.prototype.flat;
   delete Array.prototype.flatMap; delete Promise.allSettled; delete Promise.any;
   delete Promise.prototype.finally; delete String.prototype.replaceAll;
 `;
+
+type Callback = (...args: unknown[]) => void;
 
 export async function startBoard(options: BoardOptions = {}): Promise<Board> {
   const serial = options.serial ?? '24:0a:c4:12:34:56';
@@ -123,7 +127,9 @@ export async function startBoard(options: BoardOptions = {}): Promise<Board> {
   const exchanges: HttpExchange[] = [];
   const modules: Record<string, unknown> = {
     Wifi: radio.module,
-    MQTT: createMqttModule({ network, enqueue, clock, connectTimeoutMs: options.mqttConnectTimeoutMs ?? 10000, record: mqtt }),
+    MQTT: createMqttModule({
+      network, enqueue, clock, connectTimeoutMs: options.mqttConnectTimeoutMs ?? 10000, record: mqtt,
+    }),
     http: createHttpModule({ network, enqueue, exchanges }),
   };
 
@@ -150,11 +156,14 @@ export async function startBoard(options: BoardOptions = {}): Promise<Board> {
     const onInit = sandbox.onInit;
     if (typeof onInit === 'function') invoke(() => onInit());
   };
+  // load() resets the interpreter: timers, watches and listeners go, its sockets are closed,
+  // but the radio stays associated. After powerOff() the radio is already off.
   const reboot = (): void => {
     powered = true;
     clearAllTimers();
     pins.clearWatch();
-    radio.powerCycle();
+    network.destroyAll();
+    radio.module.removeAllListeners();
     enqueue(boot);
   };
 
@@ -171,8 +180,8 @@ export async function startBoard(options: BoardOptions = {}): Promise<Board> {
     analogRead: (pin: unknown) => pins.analogRead(pin),
     setWatch: (fn: unknown, pin: unknown, opts: unknown) => pins.setWatch(fn, pin, opts),
     clearWatch: (id?: unknown) => pins.clearWatch(id),
-    setTimeout: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => clock.setTimer(() => fn(...args), ms ?? 0),
-    setInterval: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    setTimeout: (fn: Callback, ms?: number, ...args: unknown[]) => clock.setTimer(() => fn(...args), ms ?? 0),
+    setInterval: (fn: Callback, ms?: number, ...args: unknown[]) =>
       clock.setTimer(() => fn(...args), ms ?? 0, ms ?? 0),
     // Without an argument both stop every timer and interval, as on the board.
     clearTimeout: (id?: number) => (id === undefined ? clearAllTimers() : clock.clearTimer(id)),
@@ -197,6 +206,7 @@ export async function startBoard(options: BoardOptions = {}): Promise<Board> {
       return modules[name];
     },
     url: { parse: (text: string) => espruinoUrlParse(text) },
+    encodeURIComponent: espruinoEncodeURIComponent,
     atob: (text: string) => Buffer.from(text, 'base64').toString('latin1'),
     btoa: (text: string) => Buffer.from(text, 'latin1').toString('base64'),
     load: () => reboot(),

@@ -77,7 +77,9 @@ export class PlugBook {
         state: plug ? (plug.on ? 'ON' : 'OFF') : null, online: plug ? plug.online : null,
         time: new Date().toISOString(), source: 'command', stale: true, error,
       });
-    if (!ACTIONS.has(String(c.action))) return fail({ code: 'unknown_action', message: `unknown action ${String(c.action)}` });
+    if (!ACTIONS.has(String(c.action))) {
+      return fail({ code: 'unknown_action', message: `unknown action ${String(c.action)}` });
+    }
     if (!plug) return fail({ code: 'unknown_device', message: `no plug named ${name}` });
     if (failWith) return fail(failWith);
     if (!plug.online) return fail({ code: 'device_offline', message: 'device is offline', tuya_code: 2001 });
@@ -90,22 +92,26 @@ export class PlugBook {
 export interface FakeBridge {
   readonly book: PlugBook;
   readonly commands: Array<Record<string, unknown>>;
+  /** Replies already handed to the broker, in order. */
+  readonly replies: StatusReply[];
   behaviour: BridgeBehaviour;
   waitForCommands(count: number, timeoutMs?: number): Promise<Array<Record<string, unknown>>>;
+  /** Resolves once `count` replies went out: later publishes then reach subscribers after them. */
+  waitForReplies(count: number, timeoutMs?: number): Promise<StatusReply[]>;
   /** Changes a plug as the cloud would and publishes the unsolicited status. */
   setPlug(name: string, change: Partial<PlugState>): Promise<void>;
   publishStatus(status: object): Promise<void>;
   close(): Promise<void>;
 }
 
-async function pollUntil<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+/** The first `count` items of a growing list, once it has them. */
+async function firstOf<T>(list: T[], count: number, timeoutMs: number, what: string): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  while (list.length < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} ${what}, have ${list.length}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  return list.slice(0, count);
 }
 
 /** The bridge on MQTT: retained `online` on <base>/bridge/state with `offline` as its will. */
@@ -116,20 +122,24 @@ export async function startFakeBridge(
   const base = options.baseTopic ?? 'tuya';
   const book = new PlugBook(options.plugs ?? { 'demo-plug': {} });
   const commands: Array<Record<string, unknown>> = [];
+  const replies: StatusReply[] = [];
+  let closed = false;
   const client: MqttClient = await mqtt.connectAsync(url, {
     clientId: `fake-bridge-${Math.random().toString(16).slice(2)}`,
     reconnectPeriod: 200,
     will: { topic: `${base}/bridge/state`, payload: Buffer.from('offline'), retain: true, qos: 1 },
   });
-  const announce = (): void => void client.publish(`${base}/bridge/state`, 'online', { retain: true, qos: 1 });
+  const stateTopic = `${base}/bridge/state`;
+  const announce = (): void => void client.publish(stateTopic, 'online', { retain: true, qos: 1 });
   client.on('connect', announce);
   announce();
   const bridge: FakeBridge = {
     book,
     commands,
+    replies,
     behaviour: {},
-    waitForCommands: (count, timeoutMs = 5000) =>
-      pollUntil(() => (commands.length >= count ? commands.slice(0, count) : undefined), timeoutMs, `${count} commands`),
+    waitForCommands: (count, timeoutMs = 5000) => firstOf(commands, count, timeoutMs, 'commands'),
+    waitForReplies: (count, timeoutMs = 5000) => firstOf(replies, count, timeoutMs, 'replies'),
     async setPlug(name, change) {
       Object.assign(book.get(name), change);
       await bridge.publishStatus(book.status(name, 'cloud'));
@@ -138,7 +148,9 @@ export async function startFakeBridge(
       await client.publishAsync(`${base}/status`, JSON.stringify(status), { qos: 0 });
     },
     async close() {
-      await client.publishAsync(`${base}/bridge/state`, 'offline', { retain: true, qos: 1 });
+      if (closed) return;
+      closed = true;
+      if (client.connected) await client.publishAsync(stateTopic, 'offline', { retain: true, qos: 1 });
       await client.endAsync(true);
     },
   };
@@ -153,7 +165,7 @@ export async function startFakeBridge(
     const { silent, failWith, delayMs } = bridge.behaviour;
     if (silent) return;
     const reply = book.handle(command, failWith);
-    setTimeout(() => void bridge.publishStatus(reply), delayMs ?? 0);
+    setTimeout(() => void bridge.publishStatus(reply).then(() => replies.push(reply)), delayMs ?? 0);
   });
   await client.subscribeAsync(`${base}/command`, { qos: 0 });
   return bridge;
@@ -194,12 +206,9 @@ export async function startFakeHttpBridge(
       requests.push({ method: req.method ?? '', path: u.pathname + u.search, body });
       const { silent, failWith, delayMs } = bridge.behaviour;
       if (silent) return;
-      let reply: StatusReply | { status: 'ok' };
-      if (u.pathname === '/health') reply = { status: 'ok' };
-      else if (req.method === 'POST' && u.pathname === '/api/control') reply = book.handle(safeJson(body), failWith);
-      else if (u.pathname === '/api/status') reply = statusOf(book, u.searchParams.get('device') ?? '');
-      else reply = book.handle({ action: 'none' });
-      const code = reply.status === 'ok' ? 200 : (HTTP_STATUS[(reply as StatusReply).error?.code ?? ''] ?? 502);
+      const reply = answer(book, req.method ?? '', u, body, failWith);
+      const errorCode = (reply as StatusReply).error?.code ?? '';
+      const code = reply.status === 'ok' ? 200 : (HTTP_STATUS[errorCode] ?? 502);
       setTimeout(() => {
         res.writeHead(code, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(reply));
@@ -211,7 +220,9 @@ export async function startFakeHttpBridge(
     s.on('close', () => sockets.delete(s));
   });
   const listen = (port: number): Promise<number> =>
-    new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+    new Promise((resolve) => {
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+    });
   const port = await listen(0);
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
@@ -228,6 +239,15 @@ export async function startFakeHttpBridge(
   });
 }
 
+type Answer = StatusReply | { status: 'ok' };
+
+function answer(book: PlugBook, method: string, u: URL, body: string, failWith?: Failure): Answer {
+  if (u.pathname === '/health') return { status: 'ok' };
+  if (method === 'POST' && u.pathname === '/api/control') return book.handle(parse(body), failWith);
+  if (u.pathname === '/api/status') return statusOf(book, u.searchParams.get('device') ?? '');
+  return book.handle({ action: 'none' });
+}
+
 function statusOf(book: PlugBook, name: string): StatusReply {
   try {
     return book.status(name, 'cache');
@@ -236,7 +256,7 @@ function statusOf(book: PlugBook, name: string): StatusReply {
   }
 }
 
-function safeJson(text: string): unknown {
+function parse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -27,7 +27,9 @@ export interface TestBrokerOptions {
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const broker = await Aedes.createBroker(options.authenticate ? { authenticate: options.authenticate } : {});
-  if (options.boardPresence !== false) attachBoardPresence(broker, { baseTopic: options.boardPresence ?? 'tuya' });
+  if (options.boardPresence !== false) {
+    attachBoardPresence(broker, { baseTopic: options.boardPresence ?? 'tuya' });
+  }
   const connections: number[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -88,7 +90,8 @@ export interface Observer {
 
 /** A plain MQTT client that records everything on the given topic filters. */
 export async function observe(url: string, topics: string[], clientId?: string): Promise<Observer> {
-  const client = await mqtt.connectAsync(url, { clientId: clientId ?? `observer-${process.pid}-${Math.random()}`, reconnectPeriod: 0 });
+  const id = clientId ?? `observer-${Math.random().toString(16).slice(2)}`;
+  const client = await mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0 });
   const messages: Received[] = [];
   client.on('message', (topic, payload, packet) => {
     messages.push({ topic, payload: payload.toString('utf8'), retain: packet.retain, at: performance.now() });
@@ -104,7 +107,8 @@ export async function observe(url: string, topics: string[], clientId?: string):
         const found = messages.find(predicate);
         if (found) return found;
         if (Date.now() > deadline) {
-          throw new Error(`no matching message; got ${JSON.stringify(messages.slice(-10).map((m) => [m.topic, m.payload]))}`);
+          const recent = messages.slice(-10).map((m) => [m.topic, m.payload]);
+          throw new Error(`no matching message; last ones: ${JSON.stringify(recent)}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

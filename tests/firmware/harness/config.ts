@@ -5,7 +5,14 @@ export interface FirmwareConfig {
   device: string;
   mode: 'mqtt' | 'http';
   wifi: { ssid: string; password: string };
-  mqtt: { host: string; port: number; username: string; password: string; baseTopic: string; keepAlive: number };
+  mqtt: {
+    host: string;
+    port: number;
+    username: string;
+    password: string;
+    baseTopic: string;
+    keepAlive: number;
+  };
   http: { url: string };
   pins: { button: string; led: string; battery: string | null };
   battery: { fullScale: number; divider: number };
@@ -25,8 +32,11 @@ export interface FirmwareConfig {
   };
 }
 
+/** Any key of a section may be given; the rest keeps the test default. */
 export type ConfigOverrides = {
-  [K in keyof FirmwareConfig]?: FirmwareConfig[K] extends object ? Partial<FirmwareConfig[K]> : FirmwareConfig[K];
+  [K in keyof FirmwareConfig]?: FirmwareConfig[K] extends object
+    ? Partial<FirmwareConfig[K]>
+    : FirmwareConfig[K];
 };
 
 /** A valid config for a board talking to 127.0.0.1, with fast timings; sections merge. */

@@ -47,6 +47,13 @@ export function espruinoUrlParse(text: string): Record<string, unknown> {
   };
 }
 
+/** Espruino strings are bytes, so each char above 0x7f becomes one %XX: UTF-8 arrives encoded right. */
+export function espruinoEncodeURIComponent(text: unknown): string {
+  return String(text).replace(/[^A-Za-z0-9\-_.!~*'()]/g, (c) => {
+    return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+  });
+}
+
 export function createHttpModule(deps: Deps): { request: unknown; get: unknown } {
   const request = (options: unknown, callback?: (res: EspEmitter) => void): EspEmitter => {
     const o = (typeof options === 'string' ? espruinoUrlParse(options) : options) as RequestOptions;
@@ -55,7 +62,8 @@ export function createHttpModule(deps: Deps): { request: unknown; get: unknown }
     return new EspHttpRequest(deps, o, callback);
   };
   const get = (options: unknown, callback?: (res: EspEmitter) => void): EspEmitter => {
-    const o = typeof options === 'string' ? espruinoUrlParse(options) : { ...(options as object), method: 'GET' };
+    const o = typeof options === 'string' ? espruinoUrlParse(options) : { ...(options as object) };
+    (o as RequestOptions).method = 'GET';
     const req = request(o, callback) as EspHttpRequest;
     req.end();
     return req;
@@ -100,7 +108,12 @@ class EspHttpRequest extends EspEmitter {
     for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = String(v);
     let severed = false;
     const req = http.request({
-      host: o.host ?? 'localhost', port: Number(o.port ?? 80), path: o.path ?? '/', method, headers, agent: false,
+      host: o.host ?? 'localhost',
+      port: Number(o.port ?? 80),
+      path: o.path ?? '/',
+      method,
+      headers,
+      agent: false,
     });
     const untrack = this.#deps.network.track({
       sever: () => {
@@ -110,7 +123,10 @@ class EspHttpRequest extends EspEmitter {
     });
     req.on('response', (res) => {
       const espRes = Object.assign(new EspEmitter(this.#deps.enqueue), {
-        statusCode: res.statusCode, statusMessage: res.statusMessage, headers: res.headers, httpVersion: res.httpVersion,
+        statusCode: res.statusCode,
+        statusMessage: res.statusMessage,
+        headers: res.headers,
+        httpVersion: res.httpVersion,
       });
       exchange.status = res.statusCode;
       exchange.response = '';

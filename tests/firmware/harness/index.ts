@@ -23,7 +23,11 @@ export type { PatternWait, Segment } from './led.js';
 export { observe, startTestBroker } from './broker.js';
 export type { Observer, Received, TestBroker, TestBrokerOptions } from './broker.js';
 export { PlugBook, startFakeBridge, startFakeHttpBridge } from './bridge.js';
-export type { BridgeBehaviour, FakeBridge, FakeHttpBridge, Failure, PlugState, StatusReply } from './bridge.js';
+export { withTeardown } from './teardown.js';
+export type { Defer } from './teardown.js';
+export type {
+  BridgeBehaviour, FakeBridge, FakeHttpBridge, Failure, PlugState, StatusReply,
+} from './bridge.js';
 
 /** The LED patterns firmware/README.md documents, as [level, ms, ...] (one level = steady). */
 export const LED = {
@@ -37,7 +41,11 @@ export const LED = {
 } as const satisfies Record<string, readonly number[]>;
 
 /** The client id and topics a board with this serial uses (firmware/README.md, "Topics"). */
-export function boardTopics(serial: string, baseTopic = 'tuya'): { id: string; availability: string; telemetry: string } {
+export function boardTopics(
+  serial: string,
+  baseTopic = 'tuya',
+): { id: string; availability: string; telemetry: string } {
   const id = `esp32-${serial.replace(/[^0-9A-Za-z]/g, '').toLowerCase()}`;
-  return { id, availability: `${baseTopic}/esp32/${id}/availability`, telemetry: `${baseTopic}/esp32/${id}/telemetry` };
+  const own = `${baseTopic}/esp32/${id}`;
+  return { id, availability: `${own}/availability`, telemetry: `${own}/telemetry` };
 }

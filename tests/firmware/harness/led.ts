@@ -22,7 +22,11 @@ export function completeSegments(history: readonly LevelChange[], fromMs: number
 }
 
 /** Whether the segments follow the blinking pattern from some phase, each within tolerance. */
-export function followsPattern(observed: readonly Segment[], pattern: readonly number[], toleranceMs: number): boolean {
+export function followsPattern(
+  observed: readonly Segment[],
+  pattern: readonly number[],
+  toleranceMs: number,
+): boolean {
   const steps = pattern.length / 2;
   if (steps < 1 || observed.length === 0) return false;
   for (let phase = 0; phase < steps; phase++) {
@@ -51,7 +55,11 @@ export interface PatternWait {
  * or the level has held for holdMs (steady). Tolerance is 1 ms on a fake clock; on the real
  * clock max(40 ms, 30%) absorbs timer lateness on a busy test machine.
  */
-export async function waitForPattern(board: Board, pattern: readonly number[], o: PatternWait = {}): Promise<void> {
+export async function waitForPattern(
+  board: Board,
+  pattern: readonly number[],
+  o: PatternWait = {},
+): Promise<void> {
   const led: PinProbe = board.led;
   const since = o.sinceMs ?? board.clock.now();
   const tolerance = board.clock.kind === 'fake' ? 1 : 40;

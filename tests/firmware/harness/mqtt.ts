@@ -46,6 +46,12 @@ interface Deps {
 
 type Options = Record<string, unknown>;
 
+interface PublishOptions {
+  qos?: number;
+  retain?: boolean;
+  dup?: boolean;
+}
+
 export function createMqttModule(deps: Deps): { create: unknown; connect: unknown } {
   // The module's mqttUid() uses Math.random, which starts from the same seed on every board.
   let seed = 0x2545f491;
@@ -100,7 +106,8 @@ class EspMqtt extends EspEmitter {
   connect(stream?: unknown): void {
     if (stream !== undefined) throw new Error('harness: MQTT over a custom stream is not modelled');
     const deps = this.#deps;
-    deps.record.attempts.push({ t: deps.clock.now(), clientId: this.client_id, host: this.server, port: this.port });
+    const attempt = { t: deps.clock.now(), clientId: this.client_id, host: this.server, port: this.port };
+    deps.record.attempts.push(attempt);
     let socket: GatedSocket;
     try {
       socket = deps.network.openTcp(this.server, this.port);
@@ -136,8 +143,8 @@ class EspMqtt extends EspEmitter {
     live.on('message', (topic, payload, packet) => {
       if (this.#live !== live) return;
       const message = payload.toString('latin1');
-      const data = { topic, message, dup: packet.dup ? 1 : 0, qos: packet.qos, retain: packet.retain ? 1 : 0 };
-      this.emit('publish', data);
+      const flags = { dup: packet.dup ? 1 : 0, qos: packet.qos, retain: packet.retain ? 1 : 0 };
+      this.emit('publish', { topic, message, ...flags });
       this.emit('message', topic, message);
     });
     live.on('close', () => {
@@ -152,7 +159,7 @@ class EspMqtt extends EspEmitter {
     this.#live?.end();
   }
 
-  publish(topic: string, message: { toString(): string }, opts?: { qos?: number; retain?: boolean; dup?: boolean }): void {
+  publish(topic: string, message: { toString(): string }, opts?: PublishOptions): void {
     if (!this.client) return;
     const o = opts ?? {};
     const text = message.toString();
@@ -217,7 +224,8 @@ class EspMqtt extends EspEmitter {
   // net.connect threw on the board (no network, refused, unknown host).
   #refused(err: unknown): void {
     const code = (err as NodeJS.ErrnoException).code;
-    const text = err instanceof Error && !code ? err.message : code === 'ENOTFOUND' ? 'Unable to locate host' : 'Unable to create socket';
+    let text = code === 'ENOTFOUND' ? 'Unable to locate host' : 'Unable to create socket';
+    if (err instanceof Error && !code) text = err.message; // the board's own "not connected" error
     this.#live = null;
     this.client = false;
     this.emit('error', text);

@@ -47,7 +47,7 @@ export class BoardNetwork {
     this.links.clear();
   }
 
-  /** Test teardown: really close everything, including severed sockets. */
+  /** Close everything, severed sockets included: an interpreter reset, or test teardown. */
   destroyAll(): void {
     this.severAll();
     for (const socket of this.sockets) socket.destroy();

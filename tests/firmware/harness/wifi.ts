@@ -159,8 +159,8 @@ export class WifiRadio implements WifiControl {
   }
 
   private details(): Record<string, unknown> {
-    const status = this.state === 'connected' ? 'connected' : this.state === 'connecting' ? 'connecting' : 'off';
-    return { status, rssi: this.connected ? this.rssi : 0, ssid: this.current?.ssid, savedSsid: null };
+    const rssi = this.connected ? this.rssi : 0;
+    return { status: this.state, rssi, ssid: this.current?.ssid, savedSsid: null };
   }
 
   private ipInfo(): Record<string, unknown> {
@@ -169,8 +169,9 @@ export class WifiRadio implements WifiControl {
   }
 
   private status(): Record<string, unknown> {
-    const station = this.state === 'connected' ? 'connected' : this.state === 'connecting' ? 'connecting' : 'off';
-    return { station, ap: 'disabled', mode: 'Station', phy: '11n', powersave: 'ps-none', savedMode: 'off' };
+    return {
+      station: this.state, ap: 'disabled', mode: 'Station', phy: '11n', powersave: 'ps-none', savedMode: 'off',
+    };
   }
 
   // Calls back later (Espruino queues callbacks) and also returns the value at once.
