@@ -21,6 +21,7 @@ import { VERSION } from './version.js';
 import { PlugRegistry } from './plugs/registry.js';
 import { TuyaCloudClient } from './tuya/cloud/client.js';
 import { regionBaseUrl } from './tuya/cloud/regions.js';
+import { ResilientTransport } from './tuya/resilient-transport.js';
 import { startSimulatedCloud } from './tuya/simulator/cloud.js';
 import type { SimulatedCloud } from './tuya/simulator/cloud.js';
 
@@ -105,7 +106,17 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
       switchCode: tuya.switchCode,
       logger: logger.child('cloud'),
     });
-    const cloud = new CloudHealth(client);
+    const cloud = new CloudHealth(
+      new ResilientTransport(client, {
+        logger: logger.child('cloud'),
+        retries: tuya.retries,
+        retryDelayMs: tuya.retryDelayMs,
+        breakerThreshold: tuya.breakerThreshold,
+        breakerOpenMs: tuya.breakerOpenMs,
+        concurrency: tuya.concurrency,
+        accountPauseMs: tuya.accountPauseMs,
+      }),
+    );
 
     if (plugs.length === 0) {
       plugs = await discoverPlugs(client, logger);

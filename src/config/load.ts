@@ -19,6 +19,12 @@ export interface BridgeConfig {
     region: string;
     baseUrl: string;
     timeoutMs: number;
+    retries: number;
+    retryDelayMs: number;
+    breakerThreshold: number;
+    breakerOpenMs: number;
+    concurrency: number;
+    accountPauseMs: number;
     switchCode: string;
   };
   plugs: PlugConfig[];

@@ -176,6 +176,42 @@ export const schema = {
       default: 8000,
       env: 'TUYA_TIMEOUT_MS',
     },
+    retries: {
+      doc: 'Retries of a cloud call after a network error, timeout or Tuya 500 (exponential backoff with jitter).',
+      format: wholeNumber('retries', 0, 10),
+      default: 2,
+      env: 'TUYA_RETRIES',
+    },
+    retryDelayMs: {
+      doc: 'First retry delay in milliseconds; later ones grow exponentially.',
+      format: MILLISECONDS,
+      default: 200,
+      env: 'TUYA_RETRY_DELAY_MS',
+    },
+    breakerThreshold: {
+      doc: 'Consecutive cloud failures after which calls stop for a while and fail at once with cloud_unreachable.',
+      format: wholeNumber('threshold', 1, 1000),
+      default: 5,
+      env: 'TUYA_BREAKER_THRESHOLD',
+    },
+    breakerOpenMs: {
+      doc: 'How long calls stay stopped before one trial call, in milliseconds.',
+      format: MILLISECONDS,
+      default: 30_000,
+      env: 'TUYA_BREAKER_OPEN_MS',
+    },
+    concurrency: {
+      doc: 'Cloud calls in flight at once (each plug has at most one).',
+      format: wholeNumber('calls', 1, 1000),
+      default: 16,
+      env: 'TUYA_CONCURRENCY',
+    },
+    accountPauseMs: {
+      doc: 'After a Tuya account error (quota used up, plan expired), pause all calls this long, doubling up to an hour.',
+      format: MILLISECONDS,
+      default: 300_000,
+      env: 'TUYA_ACCOUNT_PAUSE_MS',
+    },
     switchCode: {
       doc: 'Data point code of the plug relay.',
       format: String,

@@ -29,6 +29,8 @@ describe('the bridge against a failing Tuya cloud', () => {
         TUYA_BASE_URL: cloud.url,
         TUYA_TIMEOUT_MS: '500',
         COMMAND_TIMEOUT_MS: '1500',
+        TUYA_RETRY_DELAY_MS: '100',
+        TUYA_ACCOUNT_PAUSE_MS: '300',
         PLUGS: JSON.stringify(PLUGS),
       },
     });
@@ -79,11 +81,17 @@ describe('the bridge against a failing Tuya cloud', () => {
     expect(await probe.command({ action: 'off', device: 'kettle' })).toMatchObject({ status: 'ok', online: true });
   });
 
-  it('answers cloud_quota with 28841004 when the trial quota is used up, then recovers', async () => {
+  it('answers cloud_quota with 28841004 when the trial quota is used up, pauses calls, then recovers', async () => {
     cloud.setQuota(0);
     const reply = await probe.command({ action: 'on', device: 'lamp' });
     expect(reply).toMatchObject({ status: 'error', error: { code: 'cloud_quota', tuya_code: 28841004 } });
+    // While paused, commands are answered at once without calling the cloud: no storm.
+    cloud.resetCounts();
+    const paused = await probe.command({ action: 'on', device: 'kettle' });
+    expect(paused).toMatchObject({ status: 'error', error: { code: 'cloud_quota', message: expect.stringContaining('paused until') } });
+    expect(cloud.totalCalls()).toBe(0);
     cloud.setQuota(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 350));
     expect(await probe.command({ action: 'on', device: 'lamp' })).toMatchObject({ status: 'ok', state: 'ON' });
   });
 
