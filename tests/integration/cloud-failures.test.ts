@@ -66,6 +66,20 @@ describe('the bridge against a failing Tuya cloud', () => {
     expect(cloud.isOn('bf00lamp00000001')).toBe(false);
   });
 
+  it('survives a 1010 storm: every command still lands, with one new token each', async () => {
+    for (let i = 0; i < 10; i += 1) {
+      cloud.expireTokens();
+      cloud.resetCounts();
+      const on = i % 2 === 0;
+      const reply = await probe.command({ action: on ? 'on' : 'off', device: 'lamp' });
+      expect(reply).toMatchObject({ status: 'ok', state: on ? 'ON' : 'OFF' });
+      // No acknowledged command is lost: the cloud's plug is where the reply says.
+      expect(cloud.isOn('bf00lamp00000001')).toBe(on);
+      const tokenCalls = Object.entries(cloud.callCounts()).filter(([key]) => key.includes('/token')).reduce((n, [, c]) => n + c, 0);
+      expect(tokenCalls).toBe(1);
+    }
+  });
+
   it('answers device_offline with Tuya code 2001 and the last known state', async () => {
     await probe.command({ action: 'on', device: 'kettle' });
     cloud.setOnline('bf00kettle000002', false);
