@@ -104,6 +104,25 @@ describe('ESP32 firmware with the real bridge', () => {
       await waitForPattern(right, LED.on);
     }));
 
+  test('the bridge announces the board, and says offline within 1.5 keepalives after it vanishes', () =>
+    withTeardown(async (defer) => {
+      const bridge = await bridgeFor(defer);
+      const watcher = await MqttProbe.connect(bridge.mqttUrl, ['tuya/esp32/#', 'homeassistant/#']);
+      defer(() => watcher.close());
+      const board = await boardFor(defer, {
+        serial: '24:0a:c4:12:34:56',
+        config: testConfig({ mqtt: { port: portOf(bridge.mqttUrl), keepAlive: 6 }, timing: { telemetryMs: 300 } }),
+      });
+      const availability = 'tuya/esp32/esp32-240ac4123456/availability';
+      await watcher.waitFor((m) => m.topic === availability && m.payload === 'online');
+      await watcher.waitFor((m) => m.topic.includes('esp32-240ac4123456_rssi/config'));
+      board.powerOff();
+      const lostAt = Date.now();
+      // The firmware's lowest keepalive is 6 s: the broker gives up after 1.5 x 6 = 9 s.
+      await watcher.waitFor((m) => m.topic === availability && m.payload === 'offline', 12_000);
+      expect(Date.now() - lostAt).toBeLessThan(10_500);
+    }), 30_000);
+
   test('a missing configuration shows its pattern and says so', () =>
     withTeardown(async (defer) => {
       // No config file in Storage at all, as on a freshly flashed board.
