@@ -64,7 +64,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ app: Fast
   const https = options.tls
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
     : undefined;
-  const app = Fastify({ logger: false, bodyLimit: options.maxPayloadBytes, ...(https ? { https } : {}) });
+  // requestTimeout: a client that stops sending mid-body is cut off instead of holding a socket.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxPayloadBytes,
+    requestTimeout: 10_000,
+    ...(https ? { https } : {}),
+  });
   const fail = (code: ErrorCode, message: string): Reply => errorReply(new BridgeError(code, message), undefined, { now: now() });
 
   if (options.rateLimitPerMinute > 0) {

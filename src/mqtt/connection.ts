@@ -16,6 +16,9 @@ export interface ConnectionOptions {
 }
 
 const FIRST_CONNECT_WAIT_MS = 5000;
+// A session shorter than this counts towards suspecting a client id takeover.
+const SHORT_SESSION_MS = 2000;
+const TAKEOVER_SUSPICION = 3;
 
 /** The URL as it may be logged: without user and password. */
 export function withoutCredentials(url: string): string {
@@ -43,6 +46,8 @@ export class MqttConnection {
   private wasConnected = false;
   private connects = 0;
   private stopping = false;
+  private connectedAt = 0;
+  private shortSessions = 0;
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -81,7 +86,7 @@ export class MqttConnection {
       void this.afterConnect();
     });
     client.on('close', () => {
-      if (this.wasConnected && !this.stopping) logger.warn('Disconnected from the broker; reconnecting');
+      if (this.wasConnected && !this.stopping) this.noteDrop(clientId);
       this.wasConnected = false;
     });
     // One line per outage: MQTT.js reports every failed reconnect attempt.
@@ -143,11 +148,33 @@ export class MqttConnection {
     this.client = undefined;
   }
 
+  /**
+   * Connections that drop right after they were made, again and again, are
+   * almost always another client taking over our client id (a second bridge
+   * with the same MQTT_CLIENT_ID). Say so once, and slow the reconnects down
+   * so the two do not knock each other off in a tight loop.
+   */
+  private noteDrop(clientId: string): void {
+    const { logger, reconnectMs } = this.options;
+    const short = Date.now() - this.connectedAt < SHORT_SESSION_MS;
+    this.shortSessions = short ? this.shortSessions + 1 : 0;
+    if (this.shortSessions === TAKEOVER_SUSPICION) {
+      logger.error(`The broker keeps dropping this connection: is another client using the client id "${clientId}"?`);
+    }
+    if (this.shortSessions >= TAKEOVER_SUSPICION && this.client) {
+      this.client.options.reconnectPeriod = Math.min(reconnectMs * 2 ** (this.shortSessions - 1), 60_000);
+      return;
+    }
+    if (this.client) this.client.options.reconnectPeriod = reconnectMs;
+    if (this.shortSessions === 0) logger.warn('Disconnected from the broker; reconnecting');
+  }
+
   private async afterConnect(): Promise<void> {
     const client = this.client;
     if (!client) return;
     this.connects += 1;
     this.wasConnected = true;
+    this.connectedAt = Date.now();
     this.options.logger.info(this.connects > 1 ? 'Reconnected to the broker' : 'Connected to the broker');
     try {
       if (this.subscriptions.size > 0) await client.subscribeAsync([...this.subscriptions.keys()], { qos: 1 });
