@@ -48,8 +48,23 @@ export function toBridgeError(err: unknown): BridgeError {
 // Text from a sender is quoted in error messages (and so in logs) at most this long.
 const MAX_QUOTED = 40;
 
-/** Sender text as it may appear in a message: short, quoted, control characters escaped. */
+/**
+ * Sender text as it may appear in a message: quoted, control characters
+ * escaped, and cut after escaping so that escapes cannot make it long.
+ */
 export function quote(text: string): string {
-  const chars = [...text];
-  return JSON.stringify(chars.length > MAX_QUOTED ? `${chars.slice(0, MAX_QUOTED).join('')}...` : text);
+  const escaped = JSON.stringify(text).slice(1, -1).replace(/[\u007f-\u009f\u2028\u2029]/g, escapeChar);
+  if (escaped.length <= MAX_QUOTED) return `"${escaped}"`;
+  // Never cut inside an escape such as \u0001.
+  const cut = escaped.slice(0, MAX_QUOTED).replace(/\\(u[0-9a-fA-F]{0,3}|)$/, '');
+  return `"${cut}..."`;
+}
+
+/** Any text for a message or log line, with control characters escaped. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, escapeChar);
+}
+
+function escapeChar(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -1,4 +1,4 @@
-import { BridgeError, quote } from '../errors.js';
+import { BridgeError, printable, quote } from '../errors.js';
 import { ACTIONS } from './command.js';
 import type { Action, Command, CorrelationId } from './command.js';
 
@@ -24,17 +24,18 @@ function length(text: string): number {
 }
 
 // Bare words accepted for the default plug (mosquitto_pub -m on, Home Assistant's ON/OFF).
-const WORDS: Record<string, Action> = {
-  on: 'on',
-  off: 'off',
-  toggle: 'toggle',
-  status: 'status',
-  get: 'status',
-  true: 'on',
-  false: 'off',
-  '1': 'on',
-  '0': 'off',
-};
+// A Map, not an object literal: "constructor" or "__proto__" must not look like words.
+const WORDS = new Map<string, Action>([
+  ['on', 'on'],
+  ['off', 'off'],
+  ['toggle', 'toggle'],
+  ['status', 'status'],
+  ['get', 'status'],
+  ['true', 'on'],
+  ['false', 'off'],
+  ['1', 'on'],
+  ['0', 'off'],
+]);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -59,7 +60,7 @@ export function parseCommand(payload: Buffer | string, options: ParseOptions): P
   text = text.replace(/[\0\s]+$/u, '').replace(/^\s+/u, '');
   if (text === '') return fail('invalid_command', 'payload is empty; send on, off, toggle, status or JSON');
 
-  const word = WORDS[text.toLowerCase()];
+  const word = WORDS.get(text.toLowerCase());
   if (word) return withDevice({ action: word }, options);
   const failHere = (code: BridgeError['code'], message: string): ParseResult =>
     failWith(undefined, options.device, code, message);
@@ -72,7 +73,8 @@ export function parseCommand(payload: Buffer | string, options: ParseOptions): P
     if (/^[A-Za-z_-]+$/.test(text)) {
       return failHere('unknown_action', `unknown action ${quote(text)}; use on, off, toggle or status`);
     }
-    return failHere('invalid_json', `payload is not valid JSON: ${(err as Error).message.slice(0, 120)}`);
+    // V8's message quotes the input raw; escaped and cut, it still says where it broke.
+    return failHere('invalid_json', `payload is not valid JSON: ${printable((err as Error).message).slice(0, 120)}`);
   }
   return fromJson(value, options);
 }
@@ -81,7 +83,7 @@ function fromJson(value: unknown, options: ParseOptions): ParseResult {
   const failHere = (code: BridgeError['code'], message: string): ParseResult =>
     failWith(undefined, options.device, code, message);
   if (typeof value === 'string') {
-    const word = WORDS[value.trim().toLowerCase()];
+    const word = WORDS.get(value.trim().toLowerCase());
     if (word) return withDevice({ action: word }, options);
     return failHere('unknown_action', `unknown action ${quote(value)}; use on, off, toggle or status`);
   }

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { printable } from '../errors.js';
 
 /**
  * The only module that touches winston. Everything else takes a Logger, so
@@ -77,10 +78,6 @@ function pickFormat(format: LogFormat, stream: NodeJS.WritableStream): winston.L
   );
 }
 
-function escapeControl(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 class WinstonLogger implements Logger {
   constructor(
     private readonly base: winston.Logger,
@@ -116,7 +113,7 @@ class WinstonLogger implements Logger {
     const line: Record<string, unknown> = { ...masked };
     if (this.namespace) line['namespace'] = this.namespace;
     // Control characters from sender text must not forge extra lines on a terminal.
-    this.base.log(level, escapeControl(this.masker.maskText(message)), line);
+    this.base.log(level, printable(this.masker.maskText(message)), line);
   }
 }
 

@@ -37,11 +37,13 @@ export class CommandRouter {
       this.handle(retained, payload.length, () => this.parse(payload));
     });
     await connection.subscribe(topics.setFilter, (topic, payload, retained) => {
-      this.handle(retained, payload.length, () => this.parse(payload, topics.levelOf(topic, 'set')));
+      // An empty level (tuya//set) names no plug; it must not fall back to the default plug.
+      const segment = topics.levelOf(topic, 'set') ?? '';
+      this.handle(retained, payload.length, () => this.parse(payload, segment));
     });
     await connection.subscribe(topics.getFilter, (topic, payload, retained) => {
       // Any payload asks for a fresh read, as zigbee2mqtt's /get does.
-      this.handle(retained, payload.length, () => this.forPlug(topics.levelOf(topic, 'get'), (device) => ({
+      this.handle(retained, payload.length, () => this.forPlug(topics.levelOf(topic, 'get') ?? '', (device) => ({
         ok: true,
         command: { action: 'status', device },
       })));
@@ -56,10 +58,10 @@ export class CommandRouter {
   }
 
   /** Resolves <base>/<segment>/... to the plug's name, or an unknown_device failure naming it. */
-  private forPlug(segment: string | undefined, then: (device: string) => ParseResult): ParseResult {
-    const plug = segment === undefined ? undefined : this.options.registry.bySegment(segment);
+  private forPlug(segment: string, then: (device: string) => ParseResult): ParseResult {
+    const plug = this.options.registry.bySegment(segment);
     if (!plug) {
-      return { ok: false, error: new BridgeError('unknown_device', `no plug has the topic level ${quote(segment ?? '')}`) };
+      return { ok: false, error: new BridgeError('unknown_device', `no plug has the topic level ${quote(segment)}`) };
     }
     return then(plug.name);
   }

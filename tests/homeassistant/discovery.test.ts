@@ -136,11 +136,15 @@ describe('Home Assistant discovery on the embedded broker', () => {
     expect(JSON.parse(reply.payload)).toMatchObject({ status: 'ok', device: 'Desk Lamp', source: 'cloud' });
   });
 
-  it('answers /set for an unknown plug with unknown_device naming it', async () => {
+  it.each([
+    ['tuya/no_such_plug/set', 'no_such_plug'],
+    // An empty level must not fall back to the default plug (found by fuzzing).
+    ['tuya//set', '""'],
+  ])('answers %s with unknown_device naming the level', async (topic, named) => {
     const before = probe.received.length;
-    await probe.send('ON', 'tuya/no_such_plug/set');
+    await probe.send('ON', topic);
     const reply = await probe.waitFor((m) => probe.received.indexOf(m) >= before && m.topic === 'tuya/status');
-    expect(JSON.parse(reply.payload)).toMatchObject({ status: 'error', error: { code: 'unknown_device', message: expect.stringContaining('no_such_plug') } });
+    expect(JSON.parse(reply.payload)).toMatchObject({ status: 'error', error: { code: 'unknown_device', message: expect.stringContaining(named) } });
   });
 
   it('republishes discovery, online and states after a Home Assistant birth, creating no new entities', async () => {
