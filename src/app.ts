@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { attachBoardPresence } from '../broker/board-presence.js';
 import { isLoopback, startEmbeddedBroker } from '../broker/embedded-broker.js';
+import { verifyPassword } from '../broker/password-hash.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { Dispatcher } from './commands/dispatcher.js';
 import { ConfigError } from './config/load.js';
@@ -70,6 +71,7 @@ export async function startApp(config: BridgeConfig, logger: Logger): Promise<Ap
       logger.addSecret(secret);
     }
     checkExposure(config);
+    await checkBridgeAccount(config);
 
     let tuya = config.tuya;
     let plugs = config.plugs;
@@ -270,6 +272,9 @@ function urlPassword(url: string): string | undefined {
  */
 function checkExposure(config: BridgeConfig): void {
   const { broker, http } = config;
+  if (broker.enabled && !broker.anonymous && broker.users.length === 0) {
+    throw new ConfigError('invalid configuration: broker.anonymous is false but broker.users is empty: nobody could connect');
+  }
   if (broker.enabled && !isLoopback(broker.host) && (broker.anonymous || broker.users.length === 0)) {
     throw new ConfigError(
       `invalid configuration: broker.host (BROKER_HOST) is ${broker.host}, but anonymous clients ` +
@@ -277,20 +282,37 @@ function checkExposure(config: BridgeConfig): void {
         'and set BROKER_ANONYMOUS=false',
     );
   }
-  if (broker.enabled && !broker.anonymous && broker.users.length === 0) {
-    throw new ConfigError('invalid configuration: broker.anonymous is false but broker.users is empty: nobody could connect');
+  if (http.enabled && !isLoopback(http.host) && http.token.length < MIN_NETWORK_TOKEN) {
+    throw new ConfigError(
+      `invalid configuration: http.host (HTTP_HOST) is ${http.host}, but the HTTP API would switch plugs ` +
+        `for anyone on the network; set HTTP_TOKEN (at least ${MIN_NETWORK_TOKEN} characters), or keep 127.0.0.1`,
+    );
   }
-  if (broker.enabled && !broker.anonymous && !broker.users.some((user) => user.username === config.mqtt.username)) {
+}
+
+// Long enough that guessing it over the network is hopeless (e.g. openssl rand -hex 16).
+const MIN_NETWORK_TOKEN = 16;
+
+/** The bridge's own account must accept its password, or it would retry a wrong one forever. */
+async function checkBridgeAccount(config: BridgeConfig): Promise<void> {
+  const { broker, mqtt } = config;
+  if (!broker.enabled || config.mqtt.url !== '' || broker.users.length === 0) return;
+  const account = broker.users.find((user) => user.username === mqtt.username);
+  if (!account) {
+    if (broker.anonymous) return;
     throw new ConfigError(
       'invalid configuration: the bridge needs its own broker account: set MQTT_USERNAME and MQTT_PASSWORD ' +
         'to one of broker.users',
     );
   }
-  if (http.enabled && !isLoopback(http.host) && http.token === '') {
-    throw new ConfigError(
-      `invalid configuration: http.host (HTTP_HOST) is ${http.host}, but the HTTP API would switch plugs ` +
-        'for anyone on the network; set HTTP_TOKEN, or keep 127.0.0.1',
-    );
+  let matches = false;
+  try {
+    matches = await verifyPassword(mqtt.password, account.passwordHash);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: broker user "${account.username}": ${(err as Error).message}`);
+  }
+  if (!matches) {
+    throw new ConfigError(`invalid configuration: MQTT_PASSWORD does not match the hash of broker user "${account.username}"`);
   }
 }
 
@@ -315,7 +337,8 @@ async function startBroker(config: BridgeConfig, logger: Logger): Promise<Embedd
   } catch (err) {
     // Bad hashes, filters or certificate files are the configuration's fault, not a crash.
     const message = (err as Error).message;
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw err;
+    // A port in use may free up: that is for a supervisor to retry, not a configuration error.
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE|EADDRNOTAVAIL/.test(message)) throw err;
     throw new ConfigError(`invalid configuration: broker: ${message}`);
   }
 }

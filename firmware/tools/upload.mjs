@@ -3,7 +3,7 @@
 // npm run firmware:provision -- <port> [config]    write firmware/config.json into Storage
 // Both hand a generated text (see bundle.mjs) to the espruino CLI (npm package `espruino`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,12 @@ async function main(argv) {
   if (!port || (command !== 'flash' && command !== 'provision')) {
     console.error(USAGE);
     return 2;
+  }
+  // A serial device path that is not there means no board: say so before the
+  // espruino CLI wanders off to Bluetooth and network lookups.
+  if (port.startsWith('/dev/') && !existsSync(port)) {
+    console.error(`serial port ${port} not found: is the board plugged in? (ls /dev/ttyUSB* /dev/ttyACM*)`);
+    return 1;
   }
   const text = command === 'flash' ? firmwareText() : provisionText(configPath);
   if (text === null) return 1;

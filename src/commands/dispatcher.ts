@@ -1,7 +1,7 @@
 import { BridgeError, toBridgeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Plug, PlugRegistry } from '../plugs/registry.js';
-import { readPoints } from '../tuya/datapoints.js';
+import { readPoints, readingsAfterSwitch } from '../tuya/datapoints.js';
 import type { PlugTransport } from '../tuya/transport.js';
 import type { Command } from './command.js';
 import { PlugLane, planBatch } from './plug-lane.js';
@@ -90,7 +90,8 @@ export class Dispatcher {
       plug.intended = on;
       await this.options.transport.sendSwitch(plug.id, on);
       plug.commandedAt = this.now();
-      this.options.registry.update(plug, { on, online: true }, 'command', plug.commandedAt);
+      const readings = readingsAfterSwitch(plug.energy, on);
+      this.options.registry.update(plug, { on, online: true, ...readings }, 'command', plug.commandedAt);
       return on;
     } catch (err) {
       if (toBridgeError(err).code === 'device_offline') {

@@ -41,6 +41,8 @@ export class DeviceTopics {
   }
 
   private async publishPlug(plug: Plug, availabilityToo: boolean): Promise<void> {
+    // A state never learned would overwrite the broker's last good retained one with nulls.
+    if (plug.state.updatedAt === null) return;
     const publishing = [
       this.connection.publish(this.topics.plug(plug.segment), JSON.stringify(plugStatePayload(plug)), {
         retain: true,

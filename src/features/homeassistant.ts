@@ -41,9 +41,12 @@ export class HomeAssistantDiscovery {
     connection.onConnect(() => void this.publishAll());
     await connection.subscribe(statusTopic, (_topic, payload) => this.onBirth(payload));
     await connection.subscribe(`${context.prefix}/+/${context.nodeId}/+/config`, (topic, payload, retained) => {
-      if (retained && payload.length > 0) void this.clearIfStale(topic);
+      if (retained && payload.length > 0) void this.clearIfStale(topic, payload);
     });
-    await connection.subscribe(topics.boardAvailabilityFilter, (topic) => void this.noteBoard(boardOf(topic), []));
+    // Only a board saying online counts as reporting: the broker's `offline` on its behalf does not.
+    await connection.subscribe(topics.boardAvailabilityFilter, (topic, payload) => {
+      if (payload.toString() === 'online') void this.noteBoard(boardOf(topic), []);
+    });
     await connection.subscribe(topics.boardTelemetryFilter, (topic, payload) => {
       void this.noteBoard(boardOf(topic), telemetryFields(payload));
     });
@@ -88,8 +91,12 @@ export class HomeAssistantDiscovery {
     }, delay);
   }
 
-  /** A retained config of ours that no configured plug or known board owns is cleared. */
-  private async clearIfStale(topic: string): Promise<void> {
+  /**
+   * A retained config of ours that no configured plug or known board owns is
+   * cleared, and so are the retained state and availability it pointed at, so
+   * that a removed plug leaves nothing behind on the broker.
+   */
+  private async clearIfStale(topic: string, payload: Buffer): Promise<void> {
     const objectId = topic.split('/').at(-2) ?? '';
     if (objectId.startsWith('bridge_') || this.published.has(topic)) return;
     const plugs = this.options.registry.all();
@@ -98,7 +105,30 @@ export class HomeAssistantDiscovery {
     if (!owner && [...this.boards.keys()].some((board) => objectId.startsWith(board))) return;
     if (!owner && /^esp32-/.test(objectId)) return; // boards come and go; their configs stay
     this.options.logger.info(`Removing Home Assistant entity of a plug no longer configured`, { topic });
-    await this.options.connection.publish(topic, '', { retain: true, qos: 1 });
+    const clearing = [topic, ...this.plugTopicsIn(payload)];
+    await Promise.all(clearing.map((stale) => this.options.connection.publish(stale, '', { retain: true, qos: 1 })));
+  }
+
+  /** The plug's own retained topics named in a config of ours: its state and availability. */
+  private plugTopicsIn(payload: Buffer): string[] {
+    const { topics, registry } = this.options;
+    let config: { state_topic?: unknown; availability?: unknown };
+    try {
+      config = JSON.parse(payload.toString()) as typeof config;
+    } catch {
+      return [];
+    }
+    const named = [config.state_topic, ...(Array.isArray(config.availability) ? config.availability.map((a: { topic?: unknown }) => a?.topic) : [])];
+    const live = new Set(registry.all().flatMap((plug) => [topics.plug(plug.segment), topics.plugAvailability(plug.segment)]));
+    // Only topics of a plug under our base topic: never bridge/state, never anyone else's.
+    return named.filter(
+      (candidate): candidate is string =>
+        typeof candidate === 'string' &&
+        !live.has(candidate) &&
+        (topics.levelOf(candidate, 'availability') !== undefined ||
+          (candidate.startsWith(`${topics.base}/`) && !candidate.slice(topics.base.length + 1).includes('/'))) &&
+        !['command', 'status', 'bridge', 'esp32'].includes(candidate.slice(topics.base.length + 1).split('/')[0] ?? ''),
+    );
   }
 
   private async noteBoard(board: string | undefined, fields: string[]): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Topics } from '../mqtt/topics.js';
 import type { Plug } from '../plugs/registry.js';
 import { READINGS } from '../tuya/datapoints.js';
@@ -26,13 +27,18 @@ export interface DiscoveryMessage {
 
 const ORIGIN_NAME = 'tuya-mqtt-bridge';
 
-/** Only [a-zA-Z0-9_-] is allowed in discovery node and object ids. */
+/**
+ * Only [a-zA-Z0-9_-] is allowed in discovery node and object ids. Text that
+ * needs changing gets a short hash of the original, so "Ünï" and "_n_" stay apart.
+ */
 export function discoveryId(text: string): string {
-  return text.replace(/[^a-zA-Z0-9_-]/g, '_');
+  const safe = text.replace(/[^a-zA-Z0-9_-]/g, '_');
+  if (safe === text) return text;
+  return `${safe}_${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
 }
 
 export function nodeIdFor(baseTopic: string): string {
-  return `tuya_mqtt_bridge_${discoveryId(baseTopic)}`;
+  return `tuya_mqtt_bridge_${baseTopic.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
 }
 
 const SENSORS: Readonly<Record<Reading, { device_class: string; state_class: string; name: string }>> = {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import { errorReply, stateReply } from '../commands/reply.js';
 import type { Reply } from '../commands/reply.js';
 import { BridgeError, quote } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { ConfigError } from '../config/load.js';
 import type { CloudHealth } from '../features/cloud-health.js';
 import type { Logger } from '../log/logger.js';
 import type { PlugRegistry } from '../plugs/registry.js';
@@ -61,9 +63,7 @@ export function httpStatusFor(reply: Reply): number {
 export async function startHttpApi(options: HttpApiOptions): Promise<{ app: FastifyInstance; port: number }> {
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const https = options.tls
-    ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
-    : undefined;
+  const https = options.tls ? readTlsFiles(options.tls) : undefined;
   // requestTimeout: a client that stops sending mid-body is cut off instead of holding a socket.
   const app = Fastify({
     logger: false,
@@ -88,8 +88,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ app: Fast
     const expected = digest(options.token);
     app.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/api/')) return; // /health stays open for probes
-      const header = request.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+      // The scheme name is case-insensitive (RFC 7235); the token is not.
+      const match = /^bearer +(.+)$/i.exec(request.headers.authorization ?? '');
+      const given = match?.[1]?.trim() ?? '';
       // Digests have one length whatever was sent, so the comparison takes one time.
       if (given !== '' && timingSafeEqual(digest(given), expected)) return;
       options.logger.warn('HTTP request without a valid token', { client: request.ip, path: request.url.split('?')[0] });
@@ -189,4 +190,26 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ app: Fast
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
+}
+
+/** Reads and checks the HTTPS files now, so a wrong path or a swapped pair names the file. */
+function readTlsFiles(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: cannot read the HTTPS ${what} ${path}: ${(err as Error).message}`);
+    }
+  };
+  const cert = read(files.certFile, 'certificate (HTTP_TLS_CERT)');
+  const key = read(files.keyFile, 'key (HTTP_TLS_KEY)');
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new ConfigError(
+      `invalid configuration: HTTP_TLS_CERT ${files.certFile} and HTTP_TLS_KEY ${files.keyFile} do not make a ` +
+        `certificate and its key (swapped?): ${(err as Error).message}`,
+    );
+  }
+  return { cert, key };
 }

@@ -129,7 +129,8 @@ export class MqttConnection {
 
   publish(topic: string, payload: string, options: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
     const client = this.client;
-    if (!client) return Promise.resolve();
+    // After stop() has begun only its own `offline` may go out; late publishes are dropped quietly.
+    if (!client || (this.stopping && topic !== this.options.availabilityTopic)) return Promise.resolve();
     return client.publishAsync(topic, payload, { qos: options.qos ?? 0, retain: options.retain ?? false }).then(
       () => undefined,
       (err: Error) => this.options.logger.warn(`Publish to ${topic} failed: ${err.message}`),

@@ -35,7 +35,20 @@ export interface Scaling {
 /** Which readings a plug has, and how to scale each; empty for a plug without metering. */
 export type EnergyProfile = Partial<Record<Reading, Scaling>>;
 
-export type Readings = Partial<Record<Reading, number>>;
+/** Readings by name; null means not known right now (e.g. just after switching on). */
+export type Readings = Partial<Record<Reading, number | null>>;
+
+/**
+ * What a switch command tells about the readings before the next poll: off
+ * draws nothing; on draws something not yet measured. Voltage and the energy
+ * total are not affected.
+ */
+export function readingsAfterSwitch(profile: EnergyProfile | undefined, on: boolean): Readings {
+  const out: Readings = {};
+  if (profile?.power) out.power = on ? null : 0;
+  if (profile?.current) out.current = on ? null : 0;
+  return out;
+}
 
 function parseScaling(reading: Reading, spec: DataPointSpec): Scaling | undefined {
   const scale = Number(spec.values['scale'] ?? 0);

@@ -167,6 +167,30 @@ describe('Home Assistant discovery on the embedded broker', () => {
     expect(probe.received.slice(before).filter((m) => m.topic.endsWith('/config'))).toEqual([]);
   });
 
+  it('does not announce a board that only the broker spoke for (offline on its behalf)', async () => {
+    await probe.send('offline', 'tuya/esp32/esp32-0000000000aa/availability');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(probe.received.some((m) => m.topic.includes('esp32-0000000000aa') && m.topic.endsWith('/config'))).toBe(false);
+  });
+
+  it('keeps board ids with unsafe characters apart', async () => {
+    await probe.send('online', 'tuya/esp32/esp32-Ünï/availability');
+    await probe.send('online', 'tuya/esp32/esp32-_n_/availability');
+    const a = await probe.waitFor((m) => m.topic.includes('esp32-_n__') && m.topic.endsWith('_online/config'));
+    const b = await probe.waitFor((m) => m.topic.includes('esp32-_n_') && m.topic.endsWith('_online/config') && m.topic !== a.topic);
+    expect(JSON.parse(a.payload).unique_id).not.toBe(JSON.parse(b.payload).unique_id);
+  });
+
+  it('zeroes power and current as soon as a command switches the plug off', async () => {
+    await probe.command({ action: 'on', device: 'Desk Lamp' });
+    await bridge.app.poller.pollNow();
+    const on = bridge.app.registry.find('Desk Lamp')!.state.readings;
+    expect(on.power).toBeGreaterThan(0);
+    await probe.command({ action: 'off', device: 'Desk Lamp' });
+    const off = await probe.waitFor((m) => m.topic === 'tuya/desk_lamp' && m.payload.includes('"state":"OFF"') && m.payload.includes('"power":0'));
+    expect(JSON.parse(off.payload)).toMatchObject({ power: 0, current: 0, voltage: expect.any(Number) });
+  });
+
   it('announces an ESP32 board with diagnostic sensors for what its telemetry carries', async () => {
     await probe.send('online', 'tuya/esp32/esp32-a0b1c2d3e4f5/availability');
     await probe.send(JSON.stringify({ rssi: -61, mem_free: 1200, mem_total: 4000, uptime_s: 42, chip_temp_c: 48.5 }), 'tuya/esp32/esp32-a0b1c2d3e4f5/telemetry');
@@ -203,6 +227,12 @@ describe('plugs leaving the configuration', () => {
         await probe.waitFor((m) => m.topic === topic && m.payload === '');
       }
       expect(probe.received.some((m) => m.topic.includes(LAMP.id) && m.payload === '')).toBe(false);
+      // Its retained state and availability go too; the remaining plug's stay.
+      const state = await MqttProbe.connect(broker.url, ['tuya/#']);
+      await state.waitFor((m) => m.topic === 'tuya/desk_lamp');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(state.received.filter((m) => m.topic.startsWith('tuya/old_heater'))).toEqual([]);
+      await state.close();
     } finally {
       await probe.close();
       await second.stop();

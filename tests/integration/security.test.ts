@@ -81,6 +81,10 @@ describe('HTTP API with a bearer token, HTTPS and a rate limit', () => {
     expect(result).toMatchObject({ status: 200, json: { status: 'ok', state: 'ON' } });
   });
 
+  it('takes the scheme name in any case (RFC 7235)', async () => {
+    expect((await call('/api/status', { auth: `bearer ${token}` })).status).toBe(200);
+  });
+
   it('never writes the token to the log', () => {
     expect(bridge.logs.join('')).not.toContain(token);
   });
@@ -99,6 +103,9 @@ describe('secure defaults at startup', () => {
     [{ BROKER_HOST: '0.0.0.0' }, /BROKER_HOST.*anonymous/],
     [{ HTTP_HOST: '0.0.0.0' }, /HTTP_HOST.*HTTP_TOKEN/],
     [{ BROKER_ANONYMOUS: 'false' }, /broker\.users is empty/],
+    [{ BROKER_ANONYMOUS: 'false', BROKER_HOST: '0.0.0.0' }, /broker\.users is empty/],
+    [{ HTTP_HOST: '0.0.0.0', HTTP_TOKEN: 'short' }, /at least 16 characters/],
+    [{ HTTP_TLS_CERT: '/no/such.crt', HTTP_TLS_KEY: '/no/such.key' }, /cannot read the HTTPS certificate/],
   ])('refuses %j with a configuration error', async (env, message) => {
     const config = loadConfig({ env: { BROKER_PORT: '0', HTTP_PORT: '0', ...env } });
     await expect(startApp(config, silentLogger)).rejects.toThrow(ConfigError);
@@ -106,7 +113,29 @@ describe('secure defaults at startup', () => {
   });
 });
 
+describe('HTTPS files given the wrong way round', () => {
+  it('is a configuration error naming both files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-tls-'));
+    const { cert, key } = await makeSelfSignedCertificate();
+    writeFileSync(join(dir, 'a.crt'), cert);
+    writeFileSync(join(dir, 'a.key'), key);
+    const config = loadConfig({
+      env: { BROKER_PORT: '0', HTTP_PORT: '0', HTTP_TLS_CERT: join(dir, 'a.key'), HTTP_TLS_KEY: join(dir, 'a.crt') },
+    });
+    await expect(startApp(config, silentLogger)).rejects.toThrow(/HTTP_TLS_CERT .*a\.key and HTTP_TLS_KEY .*a\.crt .*swapped/);
+  });
+});
+
 describe('embedded broker with users and ACLs', () => {
+  it('refuses to start when the bridge\'s own password does not match its account', async () => {
+    const acl = exampleAcl('tuya');
+    const users = [{ username: 'bridge', passwordHash: await hashPassword('right-pass-1'), ...acl.bridge }];
+    const config = loadConfig({
+      env: { BROKER_PORT: '0', HTTP_PORT: '0', BROKER_USERS: JSON.stringify(users), BROKER_ANONYMOUS: 'false', MQTT_USERNAME: 'bridge', MQTT_PASSWORD: 'wrong-pass-1' },
+    });
+    await expect(startApp(config, silentLogger)).rejects.toThrow(/MQTT_PASSWORD does not match .*"bridge"/);
+  });
+
   it('lets the bridge use its own account and holds an ESP32 account to its ACL', async () => {
     const acl = exampleAcl('tuya');
     const users = [
