@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { freePort, waitForPort } from './ports.js';
 
 export interface Daemon {
   process: ChildProcess;
@@ -13,13 +12,6 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Starts the built daemon as its own process, as `npm start` does, and waits until it serves. */
 export async function startDaemon(root: string, env: Record<string, string>): Promise<Daemon> {
@@ -31,21 +23,8 @@ export async function startDaemon(root: string, env: Record<string, string>): Pr
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 15_000;
-  // At warn level the daemon prints nothing when ready; poll its broker port instead.
-  for (;;) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${output}`);
-    const { connect } = await import('node:net');
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(brokerPort, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // At warn level the daemon prints nothing when ready; wait for its broker port instead.
+  await waitForPort(brokerPort, 15_000, () => (child.exitCode !== null ? `daemon did not start:\n${output}` : undefined));
   return {
     process: child,
     brokerUrl: `mqtt://127.0.0.1:${brokerPort}`,

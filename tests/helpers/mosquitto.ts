@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePort, waitForPort } from '../../bench/ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,13 +23,7 @@ export function describeWithMosquitto(name: string, body: () => void): void {
   } else describe.skip(`${name} (mosquitto not installed)`, body);
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export interface Mosquitto {
   port: number;
@@ -48,7 +41,7 @@ export async function startMosquitto(port?: number): Promise<Mosquitto> {
   const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await waitForPort(chosen, () => stderr);
+  await waitForPort(chosen, 5000, () => (child.exitCode !== null ? `mosquitto exited: ${stderr}` : undefined));
   return {
     port: chosen,
     url: `mqtt://127.0.0.1:${chosen}`,
@@ -60,21 +53,4 @@ export async function startMosquitto(port?: number): Promise<Mosquitto> {
         child.kill('SIGTERM');
       }),
   };
-}
-
-async function waitForPort(port: number, output: () => string): Promise<void> {
-  const { connect } = await import('node:net');
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`mosquitto did not listen on ${port}: ${output()}`);
 }
