@@ -17,6 +17,11 @@ export interface Reply {
   source: StateSource;
   /** True when the state is the last known one, not confirmed by this request. */
   stale: boolean;
+  /** Energy readings (W, V, A, kWh) for plugs that meter, as last read. */
+  power?: number | null;
+  voltage?: number | null;
+  current?: number | null;
+  energy?: number | null;
   id?: CorrelationId;
   error?: { code: ErrorCode; message: string; tuya_code?: number };
 }
@@ -48,6 +53,7 @@ export function stateReply(plug: Plug, context: ReplyContext): Reply {
     last_seen: iso(plug.state.updatedAt),
     source: context.on === undefined ? plug.state.source : 'command',
     stale: false,
+    ...plug.state.readings,
   };
   if (context.id !== undefined) reply.id = context.id;
   return reply;

@@ -13,6 +13,7 @@ import type { ErrorCode } from '../errors.js';
 import { ConfigError } from '../config/load.js';
 import type { CloudHealth } from '../features/cloud-health.js';
 import type { Logger } from '../log/logger.js';
+import { PAGE } from './page.js';
 import type { PlugRegistry } from '../plugs/registry.js';
 
 export interface HttpApiOptions {
@@ -123,6 +124,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ app: Fast
     const error = new BridgeError('invalid_command', `no such endpoint: ${request.method} ${quote(request.url.split('?')[0] ?? '')}`);
     void reply.status(404).send(errorReply(error, undefined, { now: now() }));
   });
+
+  // The page itself holds no data: everything it shows comes from /api/*, behind the token.
+  app.get('/', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+      .send(PAGE),
+  );
 
   app.get('/health', async (_request, reply) => {
     const mqtt = options.mqttConnected();
