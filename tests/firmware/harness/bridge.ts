@@ -6,24 +6,11 @@ import http from 'node:http';
 import type net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 
-export interface Failure {
-  code: string;
-  message: string;
-  tuya_code?: number;
-}
+import type { Reply } from '../../../src/commands/reply.js';
 
-export interface StatusReply {
-  status: 'ok' | 'error';
-  device: string | null;
-  device_id: string | null;
-  state: 'ON' | 'OFF' | null;
-  online: boolean | null;
-  time: string;
-  source: 'command' | 'cloud' | 'poll' | 'cache';
-  stale: boolean;
-  id?: string;
-  error?: Failure;
-}
+/** The bridge's own reply type: the stand-in answers exactly what the daemon would. */
+export type StatusReply = Reply;
+export type Failure = NonNullable<Reply['error']>;
 
 export interface PlugState {
   id: string;
@@ -62,7 +49,7 @@ export class PlugBook {
     const p = this.get(name);
     return {
       status: 'ok', device: name, device_id: p.id, state: p.on ? 'ON' : 'OFF', online: p.online,
-      time: new Date().toISOString(), source, stale: false,
+      time: new Date().toISOString(), last_seen: new Date().toISOString(), source, stale: false,
     };
   }
 
@@ -75,7 +62,7 @@ export class PlugBook {
       withId({
         status: 'error', device: plug ? name : null, device_id: plug?.id ?? null,
         state: plug ? (plug.on ? 'ON' : 'OFF') : null, online: plug ? plug.online : null,
-        time: new Date().toISOString(), source: 'command', stale: true, error,
+        time: new Date().toISOString(), last_seen: null, source: 'cache', stale: true, error,
       });
     if (!ACTIONS.has(String(c.action))) {
       return fail({ code: 'unknown_action', message: `unknown action ${String(c.action)}` });
