@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { attachBoardPresence } from '../broker/board-presence.js';
-import { isLoopback, startEmbeddedBroker } from '../broker/embedded-broker.js';
-import { verifyPassword } from '../broker/password-hash.js';
+import { startEmbeddedBroker } from '../broker/embedded-broker.js';
 import type { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { Dispatcher } from './commands/dispatcher.js';
 import { ConfigError } from './config/load.js';
+import { checkBridgeAccount, checkExposure } from './config/safety.js';
 import type { BridgeConfig, PlugConfig } from './config/load.js';
 import { BridgeError } from './errors.js';
 import { CloudHealth } from './features/cloud-health.js';
@@ -262,57 +262,6 @@ function urlPassword(url: string): string | undefined {
     return password === '' ? undefined : decodeURIComponent(password);
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Until users and tokens exist, nothing that can switch mains power may
- * listen beyond this machine: an open broker or HTTP API on the LAN would let
- * anyone there switch the plugs.
- */
-function checkExposure(config: BridgeConfig): void {
-  const { broker, http } = config;
-  if (broker.enabled && !broker.anonymous && broker.users.length === 0) {
-    throw new ConfigError('invalid configuration: broker.anonymous is false but broker.users is empty: nobody could connect');
-  }
-  if (broker.enabled && !isLoopback(broker.host) && (broker.anonymous || broker.users.length === 0)) {
-    throw new ConfigError(
-      `invalid configuration: broker.host (BROKER_HOST) is ${broker.host}, but anonymous clients ` +
-        'could then switch your plugs from the network; keep 127.0.0.1, or configure broker.users ' +
-        'and set BROKER_ANONYMOUS=false',
-    );
-  }
-  if (http.enabled && !isLoopback(http.host) && http.token.length < MIN_NETWORK_TOKEN) {
-    throw new ConfigError(
-      `invalid configuration: http.host (HTTP_HOST) is ${http.host}, but the HTTP API would switch plugs ` +
-        `for anyone on the network; set HTTP_TOKEN (at least ${MIN_NETWORK_TOKEN} characters), or keep 127.0.0.1`,
-    );
-  }
-}
-
-// Long enough that guessing it over the network is hopeless (e.g. openssl rand -hex 16).
-const MIN_NETWORK_TOKEN = 16;
-
-/** The bridge's own account must accept its password, or it would retry a wrong one forever. */
-async function checkBridgeAccount(config: BridgeConfig): Promise<void> {
-  const { broker, mqtt } = config;
-  if (!broker.enabled || config.mqtt.url !== '' || broker.users.length === 0) return;
-  const account = broker.users.find((user) => user.username === mqtt.username);
-  if (!account) {
-    if (broker.anonymous) return;
-    throw new ConfigError(
-      'invalid configuration: the bridge needs its own broker account: set MQTT_USERNAME and MQTT_PASSWORD ' +
-        'to one of broker.users',
-    );
-  }
-  let matches = false;
-  try {
-    matches = await verifyPassword(mqtt.password, account.passwordHash);
-  } catch (err) {
-    throw new ConfigError(`invalid configuration: broker user "${account.username}": ${(err as Error).message}`);
-  }
-  if (!matches) {
-    throw new ConfigError(`invalid configuration: MQTT_PASSWORD does not match the hash of broker user "${account.username}"`);
   }
 }
 
