@@ -7,8 +7,8 @@ import { hashPassword } from '../../broker/password-hash.js';
 import { MqttProbe, startBridge } from '../helpers/bridge.js';
 import type { TestBridge } from '../helpers/bridge.js';
 import { describeWithMosquitto, startMosquitto } from '../helpers/mosquitto.js';
-import { LED, startBoard, testConfig, waitForPattern, withTeardown } from '../firmware/harness/index.js';
-import type { Board, BoardOptions, Defer } from '../firmware/harness/index.js';
+import { LED, startBoardFor, testConfig, waitForPattern, withTeardown } from '../firmware/harness/index.js';
+import type { Board, Defer } from '../firmware/harness/index.js';
 
 const DEMO_ID = 'bf0demo0plug0sim0001';
 
@@ -18,14 +18,7 @@ async function bridgeFor(defer: Defer, env: Record<string, string> = {}): Promis
   return bridge;
 }
 
-async function boardFor(defer: Defer, options: BoardOptions): Promise<Board> {
-  const board = await startBoard(options);
-  defer(async () => {
-    await board.stop();
-    expect(board.errors).toEqual([]);
-  });
-  return board;
-}
+const boardFor = startBoardFor;
 
 const portOf = (url: string): number => Number(new URL(url).port);
 const commandsSent = (board: Board): string[] =>

@@ -3,8 +3,8 @@
 
 import type { AedesOptions } from 'aedes';
 import {
-  boardTopics, LED, observe, startBoard, startFakeBridge, startTestBroker, testConfig, waitForPattern,
-  withTeardown, type Board, type BoardOptions, type Defer, type FakeBridge, type TestBroker,
+  boardTopics, LED, observe, startBoard, startBoardFor, startFakeBridge, startTestBroker, testConfig, waitForPattern,
+  withTeardown, type Board, type Defer, type FakeBridge, type TestBroker,
   type TestBrokerOptions,
 } from './harness/index.js';
 
@@ -20,14 +20,7 @@ async function bridgeFor(defer: Defer, broker: TestBroker): Promise<FakeBridge> 
   return bridge;
 }
 
-async function boardFor(defer: Defer, options: BoardOptions): Promise<Board> {
-  const board = await startBoard(options);
-  defer(async () => {
-    await board.stop();
-    expect(board.errors).toEqual([]);
-  });
-  return board;
-}
+const boardFor = startBoardFor;
 
 /** Gaps between consecutive times. */
 const gaps = (times: readonly number[]): number[] => times.slice(1).map((t, i) => t - (times[i] as number));

@@ -275,3 +275,16 @@ export async function startBoard(options: BoardOptions = {}): Promise<Board> {
     },
   };
 }
+
+/**
+ * A board that stops when the test ends, and fails the test if any firmware
+ * callback threw meanwhile (the board itself would only print it).
+ */
+export async function startBoardFor(defer: (cleanup: () => unknown) => void, options: BoardOptions): Promise<Board> {
+  const board = await startBoard(options);
+  defer(async () => {
+    await board.stop();
+    if (board.errors.length > 0) throw new Error(`firmware errors: ${board.errors.join('; ')}`);
+  });
+  return board;
+}

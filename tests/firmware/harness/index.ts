@@ -9,7 +9,7 @@
 // End-to-end tests against the real daemon use startBoard() and testConfig() alone, pointing
 // mqtt.port (or http.url) at the daemon's embedded broker (or HTTP API).
 
-export { startBoard, FIRMWARE_PATH, CONFIG_FILE } from './board.js';
+export { startBoard, startBoardFor, FIRMWARE_PATH, CONFIG_FILE } from './board.js';
 export type { Board, BoardOptions, ButtonProbe, PinProbe } from './board.js';
 export type { BoardClock, ClockKind } from './clock.js';
 export type { Level, LevelChange, WatchEvent } from './pins.js';
